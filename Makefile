@@ -1,0 +1,83 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is a step of those.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app inspect_app
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-pg lint security install install-test translations i18n-extract system-deps serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# The package and its runtime dependencies.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# Plus what the tests need (pytest, ruff, playwright, hypothesis, bandit, pip-audit).
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian packages the app and its tests use: a CJK font for PDFs and charts, Chromium for the
+# browser tests. Installed only when missing (needs root, as on the CI and developer machines).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d inspect_app/translations
+
+# After adding user-facing strings: extract them, merge into the catalogues, then translate.
+i18n-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* __pycache__' --no-location --sort-output -o /tmp/inspect-messages.pot .
+	$(BIN)/pybabel update -i /tmp/inspect-messages.pot -d inspect_app/translations --omit-header --ignore-obsolete --no-fuzzy-matching
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	INSPECT_COOKIE_SECURE=$${INSPECT_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 3 --timeout 120 \
+	  --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Security checks: bandit on the app's code (accepted findings carry `# nosec Bxxx` and a
+# reason), pip-audit on the installed packages (.ci/audit_dependencies.py says loudly when the
+# vulnerability data is out of reach instead of passing silently).
+security: install-test
+	$(BIN)/bandit -q -c pyproject.toml -r inspect_app .ci/audit_dependencies.py
+	$(BIN)/python .ci/audit_dependencies.py
+
+test: install-test translations system-deps lint security
+	$(BIN)/pytest
+
+# The same suite against PostgreSQL (lint already ran in `make test`).
+test-pg: install-test translations system-deps
+	INSPECT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+# Benchmarks at scale (never part of `make test`; see bench/README.md): 1x and 100x data on
+# SQLite and PostgreSQL, gunicorn on loopback, results in bench/results.json and on stdout.
+# `make bench BENCH_ARGS=--quick` measures 1x on SQLite only.
+.PHONY: bench
+bench: install translations
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

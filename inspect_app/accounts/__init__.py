@@ -1,0 +1,1 @@
+"""Users, roles, sign-in, server-side sessions and API tokens."""

@@ -1,0 +1,9 @@
+"""The /api/v1 blueprint: thin JSON views over the feature services."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import accounts, actions, cases, checklists, factories, inspections, kpis, openapi  # noqa: E402,F401  (routes register on import)

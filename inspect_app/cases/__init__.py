@@ -1,0 +1,1 @@
+"""The trainers' case library: anonymised before/after improvements for workshops."""

@@ -1,0 +1,1 @@
+"""Checklist engine: YAML checklists → validated, frozen objects, answer kinds and scoring."""

@@ -1,0 +1,68 @@
+"""Settings, read from the environment once at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Risk bands for likelihood × severity (1–25): upper bound inclusive → level.
+DEFAULT_RISK_BANDS = ((4, "low"), (9, "medium"), (16, "high"), (25, "critical"))
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into the instance folder."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Build the Flask config mapping from INSPECT_* environment variables."""
+    database_url = os.environ.get("INSPECT_DATABASE_URL") or (
+        f"sqlite:///{instance_path / 'inspect.db'}"
+    )
+    upload_dir = os.environ.get("INSPECT_UPLOAD_DIR") or str(PROJECT_ROOT / "uploads")
+    secure_cookies = _flag("INSPECT_COOKIE_SECURE", True)
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "UPLOAD_DIR": upload_dir,
+        "CHECKLIST_DIR": os.environ.get("INSPECT_CHECKLIST_DIR")
+        or str(PROJECT_ROOT / "checklists"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("INSPECT_MAX_UPLOAD_MB", "40")) * 1024 * 1024,
+        "PHOTO_MAX_PIXELS": int(os.environ.get("INSPECT_PHOTO_MAX_PIXELS", "60000000")),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "inspect_session",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        # The CSRF token lives as long as the session: tablets stay open all day.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # we call protect() ourselves so Bearer API calls skip it
+        "BABEL_DEFAULT_LOCALE": os.environ.get("INSPECT_DEFAULT_LOCALE", "zh_CN"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("INSPECT_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ("zh_CN", "en"),
+        "LOGIN_MAX_FAILURES": int(os.environ.get("INSPECT_LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_MAX_FAILURES_PER_IP": int(os.environ.get("INSPECT_LOGIN_MAX_FAILURES_PER_IP", "30")),
+        "LOGIN_WINDOW_SECONDS": int(os.environ.get("INSPECT_LOGIN_WINDOW_SECONDS", "900")),
+        "SESSION_MAX_AGE_DAYS": int(os.environ.get("INSPECT_SESSION_MAX_AGE_DAYS", "14")),
+        "RISK_BANDS": DEFAULT_RISK_BANDS,
+        "PER_PAGE": 25,
+    }

@@ -1,0 +1,1 @@
+"""Factories (the plants we inspect), their regions and monthly KPIs."""

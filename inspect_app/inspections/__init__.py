@@ -1,0 +1,1 @@
+"""Inspections: answers to a pinned checklist version, findings, scoring, submission, report."""

@@ -1,0 +1,393 @@
+"""Inspection pages: the list, starting one, the tablet form, the report."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import lazyload, selectinload
+
+from ..accounts.models import Role, User
+from ..checklists import services as checklist_services
+from ..checklists.areas import AREAS
+from ..errors import DomainError
+from ..extensions import db, utcnow
+from ..factories.models import Factory
+from ..factories.services import get_factory_or_404, scope_clause
+from ..pdf import render_pdf
+from ..permissions import can_edit_inspection, can_region_cover
+from ..photos import services as photo_services
+from . import services
+from .forms import StartInspectionForm
+from .models import (
+    KIND_LABELS,
+    SOURCE_LABELS,
+    FindingSource,
+    Grade,
+    InspectionStatus,
+    RiskLevel,
+)
+
+bp = Blueprint("inspections", __name__)
+
+
+@bp.get("/inspections")
+@login_required
+def list_inspections():
+    if current_user.role is Role.TRAINER:
+        abort(403)
+    stmt = services.scoped_inspections(current_user).options(
+        *services.HEADER_ONLY,
+        lazyload(services.Inspection.inspectors),  # the list does not show the people
+        lazyload(services.Inspection.committee_members),
+    )
+    factory = None
+    if factory_id := request.args.get("factory", type=int):
+        factory = get_factory_or_404(factory_id, current_user)
+        stmt = stmt.where(services.Inspection.factory_id == factory.id)
+    status = request.args.get("status", "")
+    if status in {s.value for s in InspectionStatus}:
+        stmt = stmt.where(services.Inspection.status == status)
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template(
+        "inspections/list_inspections.html",
+        page=page,
+        factory=factory,
+        status=status,
+        statuses=list(InspectionStatus),
+    )
+
+
+def _start_form(factory: Factory | None) -> StartInspectionForm:
+    form = StartInspectionForm()
+    factories = db.session.execute(
+        sa.select(Factory.id, Factory.name_zh, Factory.name_en)
+        .where(scope_clause(current_user))
+        .order_by(Factory.name_zh)
+        .limit(500)
+    ).all()
+    form.factory_id.choices = [(fid, f"{zh} / {en}" if en else zh) for fid, zh, en in factories]
+    form.checklist.choices = [
+        (v.slug, f"{v.title_zh if _zh() else v.title_en} (v{v.number})")
+        for v in checklist_services.latest_versions()
+    ]
+    inspectors = db.session.scalars(
+        sa.select(User)
+        .where(User.role == Role.INSPECTOR, User.active.is_(True))
+        .options(selectinload(User.regions))  # can_region_cover reads each one's regions
+        .order_by(User.display_name)
+    ).all()
+    if factory is not None:
+        inspectors = [u for u in inspectors if can_region_cover(u, factory)]
+    form.inspector_ids.choices = [(u.id, u.name) for u in inspectors]
+    members = db.session.scalars(
+        sa.select(User).where(
+            User.role == Role.COMMITTEE, User.factory_id == (factory.id if factory else -1)
+        )
+    ).all()
+    form.committee_member_ids.choices = [(u.id, u.name) for u in members]
+    if request.method == "GET":
+        form.inspected_on.data = utcnow().date()
+        if factory is not None:
+            form.factory_id.data = factory.id
+        if current_user.role is Role.INSPECTOR:
+            form.inspector_ids.data = [current_user.id]
+        if current_user.role is Role.COMMITTEE:
+            form.kind.data = "self_inspection"
+    return form
+
+
+def _zh() -> bool:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale is not None and locale.language == "zh"
+
+
+@bp.route("/inspections/new", methods=["GET", "POST"])
+@login_required
+def start_inspection():
+    if current_user.role is Role.TRAINER:
+        abort(403)
+    factory_id = request.args.get("factory", type=int) or request.form.get("factory_id", type=int)
+    factory = get_factory_or_404(factory_id, current_user) if factory_id else None
+    if current_user.role is Role.COMMITTEE and factory is None:
+        factory = get_factory_or_404(current_user.factory_id, current_user)
+    form = _start_form(factory)
+    if form.validate_on_submit():
+        factory = get_factory_or_404(form.factory_id.data, current_user)
+        try:
+            inspection = services.start_inspection(
+                by=current_user,
+                factory=factory,
+                checklist=form.checklist.data,
+                kind=form.kind.data,
+                inspected_on=form.inspected_on.data,
+                inspector_ids=form.inspector_ids.data,
+                committee_member_ids=form.committee_member_ids.data,
+            )
+        except DomainError as error:
+            for name, message in error.fields.items():
+                if name in form:
+                    form[name].errors.append(message)
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            return redirect(url_for("inspections.show_inspection", inspection_id=inspection.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("inspections/start_inspection.html", form=form, factory=factory), status
+
+
+@bp.get("/inspections/<int:inspection_id>")
+@login_required
+def show_inspection(inspection_id: int):
+    """The tablet form for an editable draft; the report otherwise."""
+    inspection = services.get_inspection_or_404(inspection_id, current_user)
+    if not can_edit_inspection(current_user, inspection):
+        return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    checklist = services.checklist_of(inspection)
+    return render_template(
+        "inspections/fill.html",
+        inspection=inspection,
+        checklist=checklist,
+        answers={a.item_id: a for a in inspection.answers},
+        previous=services.previous_answers(inspection),
+        open_findings=services.open_findings_by_item(inspection),
+        scores=services.live_scores(inspection),
+        areas=AREAS,
+        sources=SOURCE_LABELS,
+        source_values=list(FindingSource),
+        grades=list(Grade),
+        kinds=KIND_LABELS,
+        risk_bands=current_app.config["RISK_BANDS"],
+        form_findings=[_finding_data(f) for f in inspection.findings],
+        rendered_at=utcnow().isoformat() + "Z",
+        asset_version=_asset_version(),
+    )
+
+
+FORM_ASSETS = ("js/offline-queue.js", "js/inspection-form.js", "css/inspect-form.css")
+
+
+def _asset_version() -> str:
+    """A tag that changes with the form's own scripts and styles: their URLs carry it, so that
+    the service worker (which answers from its cache first) never pairs a new page with old
+    scripts."""
+    stamps = [Path(current_app.static_folder, name).stat() for name in FORM_ASSETS]
+    return format(hash(tuple((s.st_mtime_ns, s.st_size) for s in stamps)) & 0xFFFFFFFF, "x")
+
+
+def _finding_data(finding) -> dict:
+    """A finding as the form's script holds it: the fields of the API's finding JSON."""
+    from ..photos.services import photo_json
+
+    keys = ("id", "item_id", "area", "title", "description", "location", "likelihood")
+    keys += ("severity", "risk_score", "fixed_on_spot", "client_id", "version")
+    return {
+        **{key: getattr(finding, key) for key in keys},
+        "source": finding.source.value,
+        "grade": finding.grade.value,
+        "risk_level": finding.risk_level.value,
+        "photos": [photo_json(p) for p in finding.photos],
+    }
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The form's service worker, served from the root so that its scope is the whole site
+    (it keeps the form page and its assets for a reload without network)."""
+    script = Path(current_app.static_folder, "js", "sw.js").read_bytes()
+    response = current_app.response_class(script, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"  # a new version is picked up at once
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/inspections/<int:inspection_id>/report")
+@login_required
+def report(inspection_id: int):
+    inspection = services.get_inspection_or_404(inspection_id, current_user)
+    return render_template("inspections/report.html", **report_context(inspection))
+
+
+@bp.get("/inspections/<int:inspection_id>/report.pdf")
+@login_required
+def report_pdf(inspection_id: int):
+    """The report on A4 paper (WeasyPrint); `?lang=zh_CN|en` overrides the reader's language."""
+    inspection = services.get_inspection_or_404(inspection_id, current_user)
+    lang = request.args.get("lang", "")
+    if lang not in REPORT_LANGUAGES:
+        lang = "zh_CN" if _zh() else "en"
+    with force_locale(lang):
+        html = render_template(
+            "inspections/report_pdf.html", **report_context(inspection, for_pdf=True)
+        )
+        title = _("Inspection report")
+    pdf = render_pdf(html, base_url=request.url_root)
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = _pdf_disposition(inspection, title, lang)
+    # A draft's report changes with every answer: never serve a stale copy.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+REPORT_LANGUAGES = ("zh_CN", "en")
+
+#: Later features add to the report without this module importing them: each entry is
+#: `(inspection) -> dict` merged into the context (the actions feature's part of the report is
+#: templates/inspections/_report_actions.html).
+REPORT_EXTRAS: list = []
+
+
+def report_context(inspection, *, for_pdf: bool = False) -> dict:
+    """Everything the report page and its PDF show, in the current locale."""
+    checklist = services.checklist_of(inspection)
+    lang = "zh_CN" if _zh() else "en"
+    answers = {a.item_id: a for a in inspection.answers}
+    applicable = checklist.applicability(inspection.answer_map())
+    findings = sorted(inspection.findings, key=lambda f: (-f.risk_score, f.id))
+    findings_by_item: dict[str, list] = {}
+    for finding in findings:
+        if finding.item_id:
+            findings_by_item.setdefault(finding.item_id, []).append(finding)
+    sections = [
+        {
+            "section": section,
+            "rows": [
+                _answer_row(item, answers.get(item.id), applicable.get(item.id, True), lang)
+                for item in section.items
+            ],
+        }
+        for section in checklist.sections
+    ]
+    numbers = {
+        item.id: f"{s}.{i}"
+        for s, section in enumerate(checklist.sections, 1)
+        for i, item in enumerate(section.items, 1)
+    }
+    problems = services.submission_problems(inspection) if inspection.is_draft else {}
+    submitted_by = (
+        db.session.get(User, inspection.submitted_by_id) if inspection.submitted_by_id else None
+    )
+    context = {
+        "inspection": inspection,
+        "checklist": checklist,
+        "lang": lang,
+        "answers": answers,
+        "sections": sections,
+        "scores": services.scores_of(inspection),
+        "uses_priority": any(i.answers.kind == "propose_action" for i in checklist.items()),
+        "problems": problems,
+        "problem_rows": _problem_rows(problems, checklist, numbers, lang),
+        "item_numbers": numbers,
+        "areas": AREAS,
+        "findings": findings,
+        "findings_by_item": findings_by_item,
+        "risk_levels": list(RiskLevel),
+        "submitted_by": submitted_by,
+        "editable": can_edit_inspection(current_user, inspection),
+        "for_pdf": for_pdf,
+        "photo_src": _embedded_photo if for_pdf else _photo_url,
+    }
+    for extra in REPORT_EXTRAS:
+        context.update(extra(inspection))  # nosec B610  # a function named extra, not Django
+    return context
+
+
+def _problem_rows(problems: dict, checklist, numbers: dict, lang: str) -> list[dict]:
+    """Submission problems in checklist order (people first), each with its anchor in the form."""
+    order = {item_id: n for n, item_id in enumerate(numbers)}
+    rows = []
+    for key, message in problems.items():
+        if checklist.has_item(key):
+            label = f"{numbers[key]} {checklist.item(key).text.get(lang)}"
+            rows.append({"anchor": f"item-{key}", "label": label, "message": message})
+        else:  # "inspector_ids": the people in the form's header
+            rows.append({"anchor": "inspectors", "label": _("Inspectors"), "message": message})
+    return sorted(rows, key=lambda row: order.get(row["anchor"].removeprefix("item-"), -1))
+
+
+def _answer_row(item, answer, applies: bool, lang: str) -> dict:
+    """One item of the answers list: its answer in words, and a tone for the badge."""
+    row = {"item": item, "answer": answer, "applies": applies, "label": "", "tone": "neutral"}
+    if not applies or answer is None or answer.value is None:
+        return row
+    kind, value = item.answer_kind, answer.value
+    options = {option[0]: option[1] if lang == "zh_CN" else option[2] for option in kind.options()}
+    if options:
+        values = value if isinstance(value, list) else [value]
+        row["label"] = ("、" if lang == "zh_CN" else ", ").join(
+            options.get(v, str(v)) for v in values
+        )
+    else:
+        unit = getattr(item.answers, "unit", None)
+        row["label"] = f"{value} {unit.get(lang)}" if unit else str(value)
+    try:
+        if kind.is_not_applicable(value):
+            row["tone"] = "muted"
+        elif kind.is_priority(value):
+            row["tone"] = "danger"
+        elif kind.needs_action(value):
+            row["tone"] = "warn"
+        elif kind.score(value) is True:
+            row["tone"] = "ok"
+    except (TypeError, ValueError):
+        pass  # an answer stored under an older version of the item: shown as given
+    return row
+
+
+def _photo_url(photo, size: str = "thumb") -> str:
+    return url_for("photos.serve_photo", photo_id=photo.id, size=size)
+
+
+def _embedded_photo(photo, size: str = "thumb") -> str | None:
+    """The photo as a data: URL, read from storage: WeasyPrint never fetches over HTTP."""
+    key = photo.thumb_key if size == "thumb" else photo.web_key
+    try:
+        with photo_services.storage().open(key) as handle:
+            data = handle.read()
+    except (FileNotFoundError, ValueError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _pdf_disposition(inspection, title: str, lang: str) -> str:
+    """`inline` with an ASCII name and the reader's-language name (RFC 6266 filename*)."""
+    day = inspection.inspected_on.isoformat()
+    factory = inspection.factory.name_zh if lang == "zh_CN" else inspection.factory.name_en
+    name = "-".join(part for part in (title, factory or inspection.factory.name_zh, day) if part)
+    name = re.sub(r'[\\/:*?"<>|\s]+', "-", name) + ".pdf"
+    fallback = f"inspection-{inspection.id}-{day}.pdf"
+    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+@bp.post("/inspections/<int:inspection_id>/submit")
+@login_required
+def submit_inspection(inspection_id: int):
+    inspection = services.get_inspection_or_404(inspection_id, current_user, for_edit=True)
+    try:
+        services.submit(inspection, by=current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    db.session.commit()
+    flash(_("Inspection submitted. It is now read-only."), "success")
+    return redirect(url_for("inspections.report", inspection_id=inspection.id))

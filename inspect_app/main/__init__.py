@@ -1,0 +1,1 @@
+"""Home page by role, language switch and the health check."""

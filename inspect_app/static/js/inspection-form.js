@@ -1,0 +1,855 @@
+// The tablet form: one-tap answers saved through the offline queue, applies_if items, progress,
+// good points, findings with risk and photos, and a save state that always says where things
+// stand. On load: the page as rendered + what this device knows that the page does not.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("fill");
+  var dataEl = document.getElementById("form-data");
+  if (!root || !dataEl || !window.OfflineQueue) return;
+  var D = JSON.parse(dataEl.textContent);
+  var T = D.t;
+  var OQ = window.OfflineQueue;
+  var FIELDS = ["title", "description", "location", "area", "source", "grade", "likelihood", "severity", "fixed_on_spot"];
+
+  function $(s, el) { return (el || document).querySelector(s); }
+  function $$(s, el) { return Array.prototype.slice.call((el || document).querySelectorAll(s)); }
+  // Strings come translated in the page's data, with {name} where a value goes.
+  // A pair [one, many] is a plural: the count is `n`.
+  function fmt(s, v) {
+    if (typeof s !== "string") s = s[v.n === 1 ? 0 : 1];
+    return s.replace(/\{(\w+)\}/g, function (m, k) { return v[k]; });
+  }
+  function h(tag, props) {
+    var el = document.createElement(tag);
+    for (var k in props || {}) {
+      if (k === "text") el.textContent = props[k];
+      else if (props[k] != null && props[k] !== false) el.setAttribute(k, props[k] === true ? "" : props[k]);
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c) el.appendChild(typeof c === "object" ? c : document.createTextNode(c));
+    }
+    return el;
+  }
+  function debounce(fn, ms) {
+    var t = null;
+    var d = function () { clearTimeout(t); t = setTimeout(function () { t = null; fn(); }, ms); };
+    d.now = function () { if (t) { clearTimeout(t); t = null; fn(); } };
+    return d;
+  }
+  function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+  function modal(d, show) {
+    if (show) { if (d.showModal) d.showModal(); else d.setAttribute("open", ""); } // Safari < 15.4
+    else if (d.close) d.close(); else d.removeAttribute("open");
+  }
+
+  var Q = null;
+  var boot = OQ.open().then(function (store) {
+    Q = new OQ.Queue({
+      store: store,
+      user: D.user,
+      inspection: D.inspection,
+      token: $('meta[name="csrf-token"]').content,
+      csrfUrl: D.urls.csrf,
+      send: send,
+      ready: ready,
+      onChange: function (s) { showStatus(s); renderFindings(); },
+      onError: function () { alertEl.setAttribute("data-storage", T.storage_full); Q.changed(); },
+    });
+    if (!store.persistent) alertEl.setAttribute("data-storage", T.no_storage);
+    else if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
+    return Promise.all([Q.load(), Q.mirrored()]);
+  });
+
+  // -- items and answers
+
+  var items = {};
+  var order = [];
+  $$(".ans button", root).forEach(function (b) {
+    if (!b.hasAttribute("aria-pressed")) b.setAttribute("aria-pressed", "false");
+  });
+  // The labels of the guidance paragraphs, for the style sheet's ::before.
+  root.style.setProperty("--why", JSON.stringify(T.why + " "));
+  root.style.setProperty("--how", JSON.stringify(T.how + " "));
+  $$(".fsec article", root).forEach(function (el) {
+    // The controls that need the script are added by it (a lighter page).
+    var tools = $(".tools", el);
+    if (!$(".note", el)) tools.insertBefore(h("details", { class: "note" }, h("summary", { text: T.note })), tools.firstChild);
+    tools.appendChild(h("button", { class: "addf", text: "+ " + T.add_finding }));
+    var it = {
+      id: el.id.slice(5),
+      el: el,
+      kind: $(".num", el) ? "number" : $(".txt", el) ? "text" : "options",
+      multi: el.hasAttribute("data-multi"),
+      cond: el.hasAttribute("data-if") && { item: el.getAttribute("data-if"), values: JSON.parse(el.getAttribute("data-in")) },
+      section: el.parentNode.getAttribute("data-section"),
+      at: Date.parse(el.getAttribute("data-at")) || 0,
+      noteEl: $(".note textarea", el),
+    };
+    it.note = it.noteEl ? it.noteEl.value : "";
+    it.value = readValue(it);
+    items[it.id] = it;
+    order.push(it.id);
+  });
+
+  function itemOf(el) {
+    var a = el.closest && el.closest(".fsec article");
+    return a && items[a.id.slice(5)];
+  }
+  function numberOf(id) { return items[id] ? $("h3 b", items[id].el).textContent : id; }
+
+  function readValue(it) {
+    if (it.kind === "number") { var n = $(".num", it.el).value; return n === "" ? null : Number(n); }
+    if (it.kind === "text") return $(".txt", it.el).value.trim() || null;
+    var on = $$('.ans [aria-pressed="true"]', it.el).map(function (b) { return b.value; });
+    return it.multi ? (on.length ? on : null) : on[0] || null;
+  }
+
+  function showValue(it) {
+    var values = [].concat(it.value == null ? [] : it.value);
+    $$(".ans button", it.el).forEach(function (b) { b.setAttribute("aria-pressed", values.indexOf(b.value) >= 0); });
+    var input = $(".num, .txt", it.el);
+    if (input && document.activeElement !== input) input.value = it.value == null ? "" : it.value;
+    if (it.note || it.noteEl) {
+      var note = noteArea(it);
+      if (document.activeElement !== note) note.value = it.note;
+      note.parentNode.classList.toggle("has-note", !!it.note);
+      if (it.note) note.parentNode.open = true;
+    }
+  }
+
+  // A note's text area is made when first needed (69 fewer in the page).
+  function noteArea(it) {
+    if (!it.noteEl) {
+      var details = $(".note", it.el);
+      it.noteEl = details.appendChild(h("textarea", { rows: 2, maxlength: 2000, "aria-label": $("summary", details).textContent + " " + numberOf(it.id) }));
+    }
+    return it.noteEl;
+  }
+
+  function setAnswer(it, value) {
+    busy();
+    it.value = value;
+    it.at = Date.now();
+    showValue(it);
+    refresh();
+    saveAnswer(it, true);
+  }
+
+  function saveAnswer(it, send) {
+    var at = new Date(it.at).toISOString();
+    boot.then(function () {
+      Q.mirror("a:" + it.id, { value: it.value, note: it.note, at: at });
+      if (!send && it.value == null) return Q.changed(); // a note alone waits for its answer
+      Q.add({
+        type: "answer", key: "a:" + it.id, coalesce: true, item: it.id,
+        payload: { value: it.value, note: it.note, answered_at: at, client_id: OQ.uuid() },
+      });
+    });
+  }
+
+  root.addEventListener("click", function (ev) {
+    var b = ev.target.closest(".ans button, .addf");
+    var it = b && itemOf(b);
+    if (!it) return;
+    if (b.className === "addf") return openFinding(null, { item_id: it.id, area: it.el.getAttribute("data-area") || it.el.parentNode.getAttribute("data-area") });
+    if (!it.multi) return it.value !== b.value && setAnswer(it, b.value);
+    var values = [].concat(it.value || []);
+    var at = values.indexOf(b.value);
+    if (at >= 0) values.splice(at, 1); else values.push(b.value);
+    setAnswer(it, values.length ? values : null);
+  });
+
+  root.addEventListener("toggle", function (ev) {
+    var it = ev.target.classList.contains("note") && ev.target.open && itemOf(ev.target);
+    if (it && !it.noteEl) noteArea(it).focus();
+  }, true);
+
+  var typing = {};
+  root.addEventListener("input", function (ev) {
+    var el = ev.target;
+    var it = itemOf(el);
+    if (!it) return;
+    if (el === it.noteEl) {
+      it.note = el.value;
+      el.parentNode.classList.toggle("has-note", !!it.note);
+    } else if (el.classList.contains("txt")) {
+      it.value = el.value.trim() || null;
+      refresh();
+    } else return;
+    it.at = Date.now();
+    busy();
+    (typing[it.id] = typing[it.id] || debounce(function () { saveAnswer(it, it.kind === "text"); }, 900))();
+  });
+  root.addEventListener("focusout", function (ev) {
+    var it = itemOf(ev.target);
+    if (it && typing[it.id]) typing[it.id].now();
+  });
+
+  root.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (!el.classList.contains("num")) return;
+    var err = $(".error", el.parentNode);
+    if (err) err.remove();
+    if (!el.validity.valid) return el.parentNode.appendChild(h("p", { class: "error", role: "alert", text: T.number_invalid }));
+    setAnswer(itemOf(el), el.value === "" ? null : Number(el.value));
+  });
+
+  // -- applies_if and progress
+
+  function matches(values, answer) {
+    return answer != null && [].concat(answer).some(function (a) {
+      return values.some(function (v) { return String(v) === String(a); });
+    });
+  }
+
+  function refresh() {
+    var on = {};
+    var tally = { all: [0, 0] };
+    order.forEach(function (id) {
+      var it = items[id];
+      var c = it.cond;
+      on[id] = !c || (on[c.item] && matches(c.values, items[c.item].value));
+      it.el.hidden = !on[id];
+      if (!on[id]) return;
+      [it.section, "all"].forEach(function (k) {
+        var t = (tally[k] = tally[k] || [0, 0]);
+        t[1]++;
+        if (it.value != null) t[0]++;
+      });
+    });
+    $$("[data-section]", root).forEach(function (el) {
+      var t = tally[el.getAttribute("data-section")] || [0, 0];
+      if (el.tagName === "A") {
+        $(".secnav-p", el).textContent = t[0] + "/" + t[1];
+        el.classList.toggle("is-done", t[1] > 0 && t[0] === t[1]);
+      } else $(".sec-p", el).textContent = fmt(T.answered, { a: t[0], b: t[1] });
+    });
+    $("#progress-all").textContent = fmt(T.answered, { a: tally.all[0], b: tally.all[1] });
+  }
+
+  // The chip of the section in view is marked, and scrolled into the chip row.
+  if (window.IntersectionObserver) {
+    var chip = null;
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        if (!e.isIntersecting) return;
+        if (chip) chip.removeAttribute("aria-current");
+        chip = $('.secnav a[data-section="' + e.target.getAttribute("data-section") + '"]');
+        var row = $(".secnav ol");
+        if (!chip) return (row.scrollLeft = 0);
+        chip.setAttribute("aria-current", "true");
+        if (row.scrollWidth > row.clientWidth) row.scrollLeft = chip.offsetLeft - 16;
+      });
+    }, { rootMargin: "-35% 0px -60% 0px" });
+    $$(".fsec, #good-points").forEach(function (s) { seen.observe(s); });
+  }
+
+  // -- good points
+
+  var good = $("#good-text");
+  var saveGood = debounce(function () {
+    var text = good.value;
+    boot.then(function () {
+      Q.mirror("good", { text: text, at: new Date().toISOString() });
+      Q.add({ type: "good", key: "good", coalesce: true, payload: { good_points: text } });
+    });
+  }, 1000);
+  good.addEventListener("input", function () { busy(); saveGood(); });
+  good.addEventListener("blur", saveGood.now);
+
+  // Whatever was typed in the last second is written down before the page goes away.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      saveGood.now();
+      for (var k in typing) typing[k].now();
+    } else if (Q) Q.online();
+  });
+
+  // -- findings
+
+  var F = {}; // ref (client id, or "id" + server id) → { server: the API's finding JSON or null }
+  var forder = [];
+  var urls = {}; // photo client id → object URL of the queued photo
+  var progress = {}; // photo client id → 0…1 while uploading
+
+  function refOf(f) { return f.client_id || "id" + f.id; }
+  function finding(ref) {
+    if (!F[ref]) { F[ref] = { server: null }; forder.push(ref); }
+    return F[ref];
+  }
+  function entriesOf(ref) { return Q ? Q.mine().filter(function (e) { return e.ref === ref; }) : []; }
+  function idOf(ref) { return F[ref] && F[ref].server && F[ref].server.id; }
+
+  // What the user sees: the server's finding with the unsent changes on top.
+  function view(ref) {
+    var s = F[ref].server;
+    var v = { pending: !s };
+    if (s) FIELDS.concat("item_id").forEach(function (k) { v[k] = s[k]; });
+    entriesOf(ref).forEach(function (e) {
+      if (e.type !== "fcreate" && (e.type !== "fupdate" || e.status !== "pending")) return;
+      for (var k in e.payload) if (k !== "client_id") v[k] = e.payload[k];
+      v.pending = true;
+    });
+    return v;
+  }
+
+  function photosOf(ref) {
+    var gone = {};
+    var queued = [];
+    entriesOf(ref).forEach(function (e) {
+      if (e.type === "pdelete") gone[e.photo] = 1;
+      if (e.type === "photo") queued.push({ entry: e });
+    });
+    var s = F[ref].server;
+    return ((s && s.photos) || []).filter(function (p) { return !gone[p.id]; })
+      .map(function (p) { return { server: p }; }).concat(queued);
+  }
+
+  function setServer(ref, json) {
+    finding(ref).server = json;
+    Q.mirror("f:" + ref, { json: json, at: new Date().toISOString() });
+    renderFindings();
+  }
+
+  var fform = $("#fd-form");
+  function labels(sel) {
+    var out = {};
+    $$(sel, fform).forEach(function (el) { out[el.value] = (el.tagName === "OPTION" ? el : el.nextElementSibling).textContent; });
+    return out;
+  }
+  var SOURCE = labels("[name=source]");
+  var GRADE = labels("[name=grade]");
+  var AREA = labels("#fd-area option");
+
+  function riskBadge(l, s, bare) {
+    var score = l * s;
+    var level = "critical";
+    D.risk_bands.some(function (b) { return score <= b[0] && (level = b[1]); });
+    var tone = { low: "ok", medium: "warn" }[level] || "danger";
+    var icon = { low: "●", medium: "▲", high: "⚠", critical: "‼" }[level];
+    return h("span", { class: "badge badge-" + tone, "data-level": level }, h("span", { "aria-hidden": "true", text: icon }),
+      " " + D.risk_labels[level] + (bare ? "" : " · " + score));
+  }
+  function itemLabel(id) {
+    return items[id] ? $("h3", items[id].el).textContent : id;
+  }
+
+  // A preview the browser cannot draw (HEIC outside Safari) says so instead of a broken image.
+  function preview(src) {
+    var img = h("img", { src: src, alt: "", width: 160, height: 120 });
+    img.addEventListener("error", function () { img.replaceWith(h("span", { class: "hint", text: T.no_preview })); });
+    return img;
+  }
+
+  function photoTile(p, inDialog) {
+    var li = h("li");
+    if (p.server) {
+      li.appendChild(h("img", { src: p.server.thumb_url, alt: "", loading: "lazy", width: 160, height: 120 }));
+      if (inDialog) li.appendChild(h("button", { type: "button", "data-drop": p.server.id, text: T.remove }));
+      return li;
+    }
+    var e = p.entry;
+    var share = progress[e.cid];
+    li.setAttribute("data-photo", e.cid);
+    if (urls[e.cid]) li.appendChild(preview(urls[e.cid]));
+    if (e.status !== "pending") {
+      li.appendChild(h("span", { class: "error", text: T.upload_failed + (e.error && e.error.message ? ": " + e.error.message : "") }));
+      li.appendChild(h("button", { type: "button", "data-retry": e.seq, text: T.retry }));
+    } else if (share != null) {
+      li.appendChild(h("progress", { max: 100, value: Math.round(share * 100) }));
+      li.appendChild(h("span", { text: T.uploading + " " + Math.round(share * 100) + "%" }));
+    } else {
+      li.appendChild(h("span", { text: idOf(e.ref) ? T.waiting : T.waiting_finding }));
+    }
+    if (inDialog) li.appendChild(h("button", { type: "button", "data-unqueue": e.seq, text: T.remove }));
+    return li;
+  }
+
+  function renderFindings() {
+    var list = $("#findings-list");
+    var byItem = {};
+    list.textContent = "";
+    var shown = forder.filter(function (ref) { return F[ref].server || entriesOf(ref).length; });
+    shown.forEach(function (ref) {
+      var v = view(ref);
+      var photos = photosOf(ref);
+      var card = list.appendChild(h("article", { class: "fcard" + (v.pending ? " is-pending" : ""), id: "finding-" + ref },
+        h("h3", { text: v.title }),
+        h("p", { class: "badges" },
+          riskBadge(v.likelihood, v.severity),
+          v.grade === "major" && h("span", { class: "badge badge-danger", text: T.major }),
+          v.fixed_on_spot && h("span", { class: "badge badge-ok", text: "✓ " + T.fixed }),
+          v.pending && h("span", { class: "badge badge-warn", text: "⇡ " + T.not_sent })),
+        h("p", { class: "hint", text: [v.item_id ? itemLabel(v.item_id) : T.free, AREA[v.area || ""], SOURCE[v.source], v.location].filter(Boolean).join(" · ") }),
+        v.description && h("p", { text: v.description }),
+        photos.length && h("ul", { class: "ph-list" })));
+      photos.forEach(function (p) { $(".ph-list", card).appendChild(photoTile(p)); });
+      card.appendChild(h("button", { type: "button", class: "btn btn-secondary", "data-edit": ref, text: T.edit }));
+      if (v.item_id) (byItem[v.item_id] = byItem[v.item_id] || []).push([ref, v]);
+    });
+    $("#findings-empty").hidden = shown.length > 0;
+    $("#findings-count").textContent = shown.length;
+    order.forEach(function (id) {
+      var el = items[id].el;
+      var box = $(".item-f", el);
+      if (box) box.remove();
+      el.classList.toggle("is-open", !!byItem[id]);
+      if (!byItem[id]) return;
+      box = el.appendChild(h("p", { class: "item-f" }, h("span", { class: "muted", text: T.findings_of_item })));
+      byItem[id].forEach(function (pair) {
+        box.appendChild(h("a", { href: "#finding-" + pair[0] }, pair[1].title, " · ", riskBadge(pair[1].likelihood, pair[1].severity, true).textContent.slice(2)));
+      });
+    });
+    if (editing) renderPicks();
+  }
+
+  // "Try again" on a refused change (a photo, or in the list of changes needing attention).
+  function retry(b) {
+    var e = Q.find(b.getAttribute("data-retry"));
+    if (e) { e.status = "pending"; e.error = null; Q.save(e).then(function () { Q.flush(true); }); }
+  }
+
+  $("#findings-list").addEventListener("click", function (ev) {
+    var b = ev.target.closest("button");
+    if (b && b.hasAttribute("data-edit")) openFinding(b.getAttribute("data-edit"));
+    else if (b) retry(b);
+  });
+
+  // -- the finding dialog
+
+  var dlg = $("#finding-dialog");
+  var editing = null;
+
+  function openFinding(ref, preset) {
+    var v = ref ? view(ref) : {
+      title: "", description: "", location: "", area: preset.area, source: "unsafe_condition",
+      grade: "general", likelihood: 1, severity: 1, fixed_on_spot: false, item_id: preset.item_id,
+    };
+    editing = { ref: ref, item_id: v.item_id || null, base: v, picks: [], removals: [] };
+    $("#fd-title").textContent = ref ? T.edit_finding : T.new_finding;
+    $("#fd-item").textContent = v.item_id ? fmt(T.for_item, { n: itemLabel(v.item_id) }) : T.free;
+    var el = fform.elements;
+    ["title", "description", "location", "area"].forEach(function (k) { el[k].value = v[k] || ""; });
+    $$("[type=radio]", fform).forEach(function (i) { i.checked = String(v[i.name]) === i.value; });
+    el.fixed_on_spot.checked = !!v.fixed_on_spot;
+    $("#fd-title-err").hidden = true;
+    showRisk();
+    renderPicks();
+    modal(dlg, true);
+    if (!ref) el.title.focus();
+  }
+
+  function closeFinding() {
+    if (editing) editing.picks.forEach(function (p) { if (p.url) URL.revokeObjectURL(p.url); });
+    editing = null;
+    modal(dlg, false);
+  }
+
+  function readFinding() {
+    var el = fform.elements;
+    var pick = function (name) { var c = $("[name=" + name + "]:checked", fform); return c && c.value; };
+    return {
+      title: el.title.value.trim(),
+      description: el.description.value.trim(),
+      location: el.location.value.trim(),
+      area: el.area.value || null,
+      source: pick("source") || "unsafe_condition",
+      grade: pick("grade") || "general",
+      likelihood: Number(pick("likelihood") || 1),
+      severity: Number(pick("severity") || 1),
+      fixed_on_spot: el.fixed_on_spot.checked,
+    };
+  }
+
+  function showRisk() {
+    var v = readFinding();
+    var line = $("#fd-risk");
+    line.textContent = fmt(T.risk, { l: v.likelihood, s: v.severity, score: v.likelihood * v.severity }) + " ";
+    line.appendChild(riskBadge(v.likelihood, v.severity, true));
+  }
+  fform.addEventListener("change", function (ev) { if (/likelihood|severity/.test(ev.target.name)) showRisk(); });
+
+  function renderPicks() {
+    var ul = $("#fd-photos");
+    ul.textContent = "";
+    if (!editing) return;
+    if (editing.ref) {
+      photosOf(editing.ref).forEach(function (p) {
+        if (!p.server || editing.removals.indexOf(p.server.id) < 0) ul.appendChild(photoTile(p, true));
+      });
+    }
+    editing.picks.forEach(function (p, i) {
+      ul.appendChild(h("li", {}, p.url ? preview(p.url) : h("span", { text: T.shrinking }),
+        h("button", { type: "button", "data-pick": i, text: T.remove })));
+    });
+  }
+
+  $("#fd-photos").addEventListener("click", function (ev) {
+    var b = ev.target.closest("button");
+    if (!b || !editing) return;
+    var unqueue = Q.find(b.getAttribute("data-unqueue"));
+    if (b.hasAttribute("data-pick")) {
+      var p = editing.picks.splice(b.getAttribute("data-pick"), 1)[0];
+      if (p.url) URL.revokeObjectURL(p.url);
+    } else if (b.hasAttribute("data-drop")) {
+      editing.removals.push(Number(b.getAttribute("data-drop")));
+    } else if (unqueue) {
+      if (!Q.inflight[unqueue.seq] && confirm(T.confirm_discard)) Q.remove(unqueue);
+    } else retry(b);
+    renderPicks();
+  });
+
+  // Large photos are shrunk on the device (long side ≤ 2560 px, JPEG 0.85) so that a 3G link
+  // copes. When the browser cannot decode one (HEIC outside Safari) the original goes as it is:
+  // the server decodes it.
+  function shrink(file) {
+    if (!window.createImageBitmap) return Promise.resolve(file);
+    return createImageBitmap(file, { imageOrientation: "from-image" })
+      .catch(function () { return createImageBitmap(file); })
+      .then(function (bitmap) {
+        var scale = Math.min(1, 2560 / Math.max(bitmap.width, bitmap.height));
+        if (scale === 1 && file.type === "image/jpeg") return file;
+        var canvas = h("canvas", { width: Math.round(bitmap.width * scale), height: Math.round(bitmap.height * scale) });
+        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        if (bitmap.close) bitmap.close();
+        return new Promise(function (resolve) {
+          canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
+        });
+      })
+      .catch(function () { return file; });
+  }
+
+  function picked(ev) {
+    var job = editing;
+    Array.prototype.forEach.call(ev.target.files, function (file) {
+      var p = { cid: OQ.uuid() };
+      job.picks.push(p);
+      p.ready = shrink(file).then(function (blob) {
+        p.blob = blob;
+        p.url = URL.createObjectURL(blob);
+        renderPicks();
+      });
+    });
+    ev.target.value = "";
+    renderPicks();
+  }
+  $("#fd-camera").addEventListener("change", picked);
+  $("#fd-gallery").addEventListener("change", picked);
+  $("#fd-cancel").addEventListener("click", closeFinding);
+  dlg.addEventListener("cancel", function () { closeFinding(); });
+
+  fform.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var values = readFinding();
+    if (!values.title) {
+      $("#fd-title-err").hidden = false;
+      return fform.elements.title.focus();
+    }
+    busy();
+    var job = editing;
+    var photos = job.picks;
+    job.picks = []; // their object URLs live on as the queued photos' previews
+    closeFinding();
+    Promise.all([boot].concat(photos.map(function (p) { return p.ready; }))).then(function () {
+      var ref = job.ref;
+      var step = Promise.resolve();
+      if (!ref) {
+        ref = OQ.uuid();
+        finding(ref);
+        step = Q.add({ type: "fcreate", key: "f:" + ref, ref: ref, payload: Object.assign({ client_id: ref, item_id: job.item_id }, values) });
+      } else {
+        var changed = {};
+        FIELDS.forEach(function (k) { if (!same(values[k], job.base[k] == null ? null : job.base[k])) changed[k] = values[k]; });
+        if (Object.keys(changed).length) step = queueUpdate(ref, changed);
+        job.removals.forEach(function (id) {
+          step = step.then(function () { return Q.add({ type: "pdelete", key: "d:" + id, ref: ref, photo: id }); });
+        });
+      }
+      photos.forEach(function (p) {
+        step = step.then(function () { return Q.putBlob(p.cid, p.blob); }).then(function () {
+          urls[p.cid] = p.url;
+          return Q.add({ type: "photo", lane: "photo", key: "p:" + p.cid, ref: ref, cid: p.cid, blob: p.cid, kind: "before" });
+        });
+      });
+      return step.then(function () { Q.changed(); }, Q.onError);
+    });
+  });
+
+  // A change to a finding is merged into an unsent change when there is one; otherwise it is
+  // sent with the version it was based on — or, after earlier changes of ours, the latest.
+  function queueUpdate(ref, changed) {
+    var earlier = entriesOf(ref).filter(function (e) { return /^f(create|update)$/.test(e.type); });
+    var last = earlier[earlier.length - 1];
+    if (last && last.status === "pending" && Q.isIdle(last)) {
+      Object.assign(last.payload, changed);
+      return Q.save(last).then(function () { Q.kick(); });
+    }
+    var version = earlier.length || !idOf(ref) ? null : F[ref].server.version;
+    return Q.add({ type: "fupdate", key: "f:" + ref, ref: ref, payload: changed, version: version });
+  }
+
+  // -- sending
+
+  function ready(e) { return !/^(fupdate|photo)$/.test(e.type) || !!idOf(e.ref); }
+
+  function withPhotos(ref, fn) {
+    var json = Object.assign({}, F[ref].server);
+    json.photos = fn(json.photos || []);
+    setServer(ref, json);
+  }
+
+  function send(e) {
+    var url = D.urls.finding + idOf(e.ref);
+    if (e.type === "answer") {
+      return Q.request("PUT", D.urls.answers + encodeURIComponent(e.item), e.payload).then(function (o) {
+        if (o.kind !== "ok") return o;
+        Q.mine().forEach(function (x) { // refused earlier answers to this item are moot now
+          if (x.item === e.item && x.status !== "pending" && x.seq < e.seq) Q.remove(x);
+        });
+        var it = items[e.item];
+        var mine = Date.parse(e.payload.answered_at);
+        var theirs = Date.parse(o.body.answered_at);
+        if (it && theirs > mine && it.at <= mine) { // someone answered later on another device
+          it.value = o.body.value; it.note = o.body.note; it.at = theirs;
+          showValue(it);
+          refresh();
+          Q.mirror("a:" + it.id, { value: it.value, note: it.note, at: o.body.answered_at });
+        }
+        return o;
+      });
+    }
+    if (e.type === "good") {
+      return Q.request("PATCH", D.urls.inspection, e.payload).then(function (o) {
+        if (o.kind === "ok") Q.mirror("good", { text: e.payload.good_points, at: e.at, version: o.body.version });
+        return o;
+      });
+    }
+    if (e.type === "fcreate") {
+      return Q.request("POST", D.urls.findings, e.payload).then(function (o) {
+        if (o.kind === "ok") setServer(e.ref, o.body);
+        return o;
+      });
+    }
+    if (e.type === "fupdate") {
+      var body = Object.assign({}, e.payload, { version: e.version != null ? e.version : F[e.ref].server.version });
+      return Q.request("PATCH", url, body).then(function (o) {
+        if (o.kind === "conflict" && o.current) {
+          setServer(e.ref, o.current); // what the server has is now the base we know
+          var arrived = Object.keys(e.payload).every(function (k) { return same(e.payload[k], o.current[k]); });
+          if (arrived) o = { kind: "ok", body: o.current }; // a retry of ours whose answer was lost
+          else setTimeout(function () { resolveConflict(e); });
+        }
+        if (o.kind === "ok") setServer(e.ref, o.body);
+        return o;
+      });
+    }
+    if (e.type === "photo") {
+      return Q.getBlob(e.blob).then(function (blob) {
+        if (!blob) return { kind: "failed", status: 0, message: "" };
+        var form = new FormData();
+        form.append("photo", blob, "photo.jpg");
+        form.append("kind", e.kind);
+        form.append("client_id", e.cid);
+        progress[e.cid] = 0;
+        renderFindings();
+        return Q.upload(url + "/photos", form, function (share) {
+          progress[e.cid] = share;
+          $$('[data-photo="' + e.cid + '"]').forEach(function (li) {
+            var bar = $("progress", li);
+            if (bar) { bar.value = Math.round(share * 100); bar.nextSibling.textContent = T.uploading + " " + bar.value + "%"; }
+          });
+        });
+      }).then(function (o) {
+        delete progress[e.cid];
+        if (o.kind === "ok") {
+          withPhotos(e.ref, function (list) { return list.filter(function (p) { return p.id !== o.body.id; }).concat(o.body); });
+        }
+        return o;
+      });
+    }
+    return Q.request("DELETE", D.urls.photo + e.photo).then(function (o) { // pdelete
+      if (o.status === 404) o = { kind: "ok" }; // already gone
+      if (o.kind === "ok" && idOf(e.ref)) withPhotos(e.ref, function (list) { return list.filter(function (p) { return p.id !== e.photo; }); });
+      return o;
+    });
+  }
+
+  // -- the save state
+
+  var stateEl = $("#save-state");
+  var sendNow = $("#send-now");
+  var alertEl = $("#save-alert");
+  var hadUnsent = false;
+
+  // A change not yet in the queue already means "Saving…", never "Saved".
+  function busy() {
+    if (stateEl.getAttribute("data-state") !== "saved") return;
+    stateEl.setAttribute("data-state", "saving");
+    $(".save-icon", stateEl).textContent = "↻";
+    $(".save-text", stateEl).textContent = T.saving;
+  }
+
+  function showStatus(s) {
+    var n = { n: s.pending + s.failed + s.conflict };
+    var state = s.mode === "submitted" ? "submitted" : s.mode === "auth" ? "auth" : !n.n ? "saved"
+      : s.mode === "offline" || (navigator.onLine === false && s.pending) ? "offline"
+        : s.mode === "unreachable" ? "unreachable" : s.pending > s.blocked ? "saving" : "attention";
+    var text = fmt(T[state === "submitted" ? "submitted_short" : state], state === "attention" ? { n: s.failed + s.conflict || s.pending } : n);
+    if (stateEl.getAttribute("data-state") !== state || $(".save-text", stateEl).textContent !== text) {
+      stateEl.setAttribute("data-state", state);
+      $(".save-icon", stateEl).textContent = { saved: "✓", saving: "↻", submitted: "✕" }[state] || "⚠";
+      $(".save-text", stateEl).textContent = text;
+    }
+    sendNow.hidden = !(s.pending > s.blocked && state !== "saving" && state !== "submitted");
+    alertEl.textContent = state === "auth" ? text + ". " : state === "submitted" ? fmt(T.submitted, n) : alertEl.getAttribute("data-storage") || "";
+    if (state === "auth") alertEl.appendChild(h("a", { href: D.urls.login, target: "_blank", rel: "noopener", text: T.sign_in }));
+    alertEl.hidden = !alertEl.textContent;
+    renderAttention();
+    if (!n.n && hadUnsent && navigator.onLine !== false) keepPage();
+    hadUnsent = n.n > 0;
+  }
+
+  sendNow.addEventListener("click", function () { Q.flush(true); });
+  window.addEventListener("online", function () { if (Q) Q.online(); });
+  window.addEventListener("offline", function () { if (Q) Q.changed(); });
+  window.addEventListener("focus", function () { if (Q && Q.mode === "auth") Q.checkAuth(); });
+
+  // -- refused changes
+
+  function describe(e) {
+    var title = { t: e.ref && F[e.ref] ? view(e.ref).title : "" };
+    return e.type === "answer" ? fmt(T.answer_of, { n: numberOf(e.item) }) : e.type === "good" ? T.good_points
+      : e.type === "fcreate" ? fmt(T.finding_new, title) : e.type === "fupdate" ? fmt(T.finding_edit, title)
+        : e.type === "photo" ? fmt(T.photo_for, title) : T.photo_delete;
+  }
+
+  function renderAttention() {
+    var list = $("#attention-list");
+    var bad = Q.mine().filter(function (e) { return e.status !== "pending" || Q.mode === "submitted"; });
+    $("#attention").hidden = !bad.length;
+    list.textContent = "";
+    bad.forEach(function (e) {
+      var conflict = e.status === "conflict";
+      list.appendChild(h("li", {},
+        h("p", {}, h("b", { text: describe(e) }), " — " + (conflict ? T.conflict : e.error ? e.error.message : T.not_sent)),
+        conflict ? h("button", { type: "button", class: "btn btn-primary", "data-resolve": e.seq, text: T.resolve })
+          : h("button", { type: "button", class: "btn btn-secondary", "data-retry": e.seq, text: T.retry }),
+        h("button", { type: "button", class: "btn btn-danger", "data-discard": e.seq, text: T.discard })));
+    });
+  }
+
+  $("#attention-list").addEventListener("click", function (ev) {
+    var b = ev.target.closest("button");
+    var e = b && Q.find(b.getAttribute("data-resolve") || b.getAttribute("data-discard") || b.getAttribute("data-retry"));
+    if (!e) return;
+    if (b.hasAttribute("data-resolve")) return resolveConflict(e);
+    if (b.hasAttribute("data-retry")) return retry(b);
+    if (!confirm(T.confirm_discard)) return;
+    // A finding that never reached the server takes its queued photos and changes with it.
+    var drop = e.type === "fcreate" ? entriesOf(e.ref).filter(function (x) { return !Q.inflight[x.seq]; }) : [e];
+    drop.forEach(function (x) { Q.remove(x); });
+  });
+
+  // -- conflicts: both versions
+
+  var cdlg = $("#conflict-dialog");
+  var resolving = null;
+
+  function shown(k, v) {
+    return k === "source" ? SOURCE[v] : k === "grade" ? GRADE[v] : k === "area" ? AREA[v || ""]
+      : k === "fixed_on_spot" ? (v ? T.yes : T.no) : v == null || v === "" ? "—" : String(v);
+  }
+
+  function resolveConflict(e) {
+    var current = e.error && e.error.current;
+    if (resolving || dlg.open || !current) return;
+    resolving = e;
+    var rows = $("#cd-rows");
+    rows.textContent = "";
+    Object.keys(e.payload).forEach(function (k) {
+      if (same(e.payload[k], current[k])) return;
+      var cell = function (which, v) {
+        return h("td", {}, h("label", {}, h("input", { type: "radio", name: "cd-" + k, value: which, checked: which === "mine" }), h("span", { text: shown(k, v) })));
+      };
+      rows.appendChild(h("tr", {}, h("th", { scope: "row", text: T.field[k] || k }), cell("mine", e.payload[k]), cell("theirs", current[k])));
+    });
+    modal(cdlg, true);
+  }
+
+  function settleConflict(keepMine) {
+    var e = resolving;
+    var merged = {};
+    if (keepMine) {
+      Object.keys(e.payload).forEach(function (k) {
+        var c = $("[name=cd-" + k + "]:checked", cdlg);
+        if (c && c.value === "mine") merged[k] = e.payload[k];
+      });
+    }
+    resolving = null;
+    modal(cdlg, false);
+    // Keeping any of mine: the page says "Saving" until the merged edit is sent, never "Saved" between.
+    var keep = Object.keys(merged).length > 0;
+    if (keep) busy();
+    Q.remove(e, keep).then(function () { if (keep) queueUpdate(e.ref, merged); });
+  }
+  $("#cd-form").addEventListener("submit", function (ev) { ev.preventDefault(); settleConflict(true); });
+  $("#cd-theirs").addEventListener("click", function () { settleConflict(false); });
+  cdlg.addEventListener("cancel", function () { resolving = null; });
+
+  // -- start: rebuild, then send
+
+  function restore(m) {
+    Object.keys(m).forEach(function (k) {
+      var it = k.slice(0, 2) === "a:" && items[k.slice(2)];
+      if (!it) return;
+      var at = Date.parse(m[k].at);
+      if (at > it.at) {
+        it.value = m[k].value; it.note = m[k].note || ""; it.at = at;
+        showValue(it);
+      } else if (!Q.mine().some(function (e) { return e.key === k; })) Q.mirror(k, null); // nothing new
+    });
+    var goods = Q.mine().filter(function (e) { return e.type === "good"; });
+    if (goods.length) good.value = goods.pop().payload.good_points;
+    else if (m.good && m.good.version > D.version) good.value = m.good.text;
+
+    D.findings.forEach(function (f) { finding(refOf(f)).server = f; });
+    Object.keys(m).forEach(function (k) {
+      if (k.slice(0, 2) !== "f:") return;
+      var ref = k.slice(2);
+      var page = F[ref] && F[ref].server;
+      var json = m[k].json;
+      var newer = json.version === page.version && Date.parse(m[k].at) > Date.parse(D.rendered_at);
+      if (!page || json.version > page.version || newer) finding(ref).server = json;
+      else Q.mirror(k, null);
+    });
+    return Promise.all(Q.mine().map(function (e) {
+      if (e.type === "fcreate") finding(e.ref);
+      return e.type === "photo" && Q.getBlob(e.blob).then(function (b) { if (b) urls[e.cid] = URL.createObjectURL(b); });
+    }));
+  }
+
+  // The service worker keeps this page and its assets, for a reload without network.
+  function keepPage() {
+    if (!navigator.serviceWorker) return;
+    navigator.serviceWorker.ready.then(function (reg) {
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function (ev) { if (ev.data.ok) document.documentElement.setAttribute("data-offline-ready", "1"); };
+      var assets = $$("script[src], link[rel=stylesheet], link[rel=icon]").map(function (el) { return el.src || el.href; });
+      reg.active.postMessage({ type: "keep", url: D.urls.page, assets: assets }, [channel.port2]);
+    });
+  }
+
+  refresh();
+  boot.then(function (loaded) { return restore(loaded[1]); }).then(function () {
+    refresh();
+    Q.changed();
+    Q.flush();
+    var conflict = Q.mine().filter(function (e) { return e.status === "conflict"; })[0];
+    if (conflict) resolveConflict(conflict);
+    if (navigator.serviceWorker && navigator.onLine !== false) {
+      navigator.serviceWorker.register(D.urls.sw, { scope: "/" }).then(keepPage, function () {});
+    }
+  });
+})();
