@@ -193,6 +193,13 @@
     if (this.stopped()) return;
     clearTimeout(this.timer);
     this.timer = null;
+    if (!force && navigator.onLine === false && !this.running.main && !this.running.photo) {
+      // The device knows it has no network: keep everything and wait for the "online" event
+      // (and look again now and then, in case the event never comes).
+      this.mode = "offline";
+      this.changed();
+      return this.schedule();
+    }
     this.lane("main");
     this.lane("photo");
   };
