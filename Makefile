@@ -79,5 +79,9 @@ clean:
 # SQLite and PostgreSQL, gunicorn on loopback, results in bench/results.json and on stdout.
 # `make bench BENCH_ARGS=--quick` measures 1x on SQLite only.
 .PHONY: bench
-bench: install translations
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[bench]'
+	touch $(VENV)/.installed $@
+
+bench: $(VENV)/.installed-bench translations
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
