@@ -16,6 +16,7 @@ FILES = (
     ("iPhone JPEG (8 MP)", "hdr_iphone_hdr_YES.jpg"),
     ("iPhone 13 Pro Max HEIC (12.2 MP)", "mobile_iphone_13_pro_max.HEIC"),
     ("iPhone HEIC (8.5 MP)", "IMG_5195.HEIC"),
+    ("Android HEIF (Nokia 8.3, 15.9 MP)", "mobile_HMD_Nokia_8.3_5G.heif"),
 )
 
 

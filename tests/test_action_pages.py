@@ -346,6 +346,36 @@ def test_queue_lists_only_in_region_done_and_overdue_actions(
     assert as_user("committee").get("/actions/queue").status_code == 403
 
 
+def test_queue_pages_each_list_and_counts_all_of_it(app, as_user, make_action):
+    """A province holds thousands of actions: each list shows a page, its badge the total."""
+    app.config["PER_PAGE"] = 2
+    today = local_today()
+    waiting = [make_action(status=S.DONE, after_photo=True) for _ in range(3)]
+    late = [make_action(due_on=today - timedelta(days=5 - n)) for n in range(3)]
+    client = as_user("inspector")
+
+    def parts(url):
+        html = _text(client.get(url))
+        at = html.index('<section class="board-group" id="overdue"')
+        return html[:at], html[at:]
+
+    first_waiting, first_overdue = parts("/actions/queue")
+    assert _card_ids(first_waiting) == waiting[:2]
+    assert _card_ids(first_overdue) == late[:2]  # longest overdue first
+    assert "Waiting for verification · 3" in first_waiting and "Overdue · 3" in first_waiting
+    assert "Page 1 of 2" in first_waiting and "3 records" in first_overdue
+    assert 'href="/actions/queue?waiting_page=2#waiting"' in first_waiting
+    # The next page of one list leaves the other list where it was.
+    second_waiting, same_overdue = parts("/actions/queue?waiting_page=2&overdue_page=1")
+    assert _card_ids(second_waiting) == waiting[2:]
+    assert _card_ids(same_overdue) == late[:2]
+    _, second_overdue = parts("/actions/queue?overdue_page=2")
+    assert _card_ids(second_overdue) == late[2:]
+    # A page past the end (or a silly number) is an empty list, not an error.
+    past, _ = parts("/actions/queue?waiting_page=99999999999")
+    assert _card_ids(past) == [] and "Waiting for verification · 3" in past
+
+
 def test_one_tap_verify_and_send_back_with_a_reason_from_the_queue(
     app,
     as_user,

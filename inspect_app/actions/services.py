@@ -636,22 +636,23 @@ def responsible_names(user: User, factory: Factory) -> list[str]:
     return list(db.session.scalars(stmt))
 
 
-def queue(user: User, *, limit: int = 200) -> dict:
-    """An inspector's queue: actions waiting for verification, and overdue actions, in scope."""
-    waiting = db.session.scalars(
-        scoped_actions(user)
-        .where(Action.status == S.DONE)
-        .order_by(Action.done_at, Action.id)
-        .limit(limit)
+def queue(user: User, *, waiting_page: int = 1, overdue_page: int = 1, per_page: int = 25) -> dict:
+    """An inspector's queue, in scope: actions waiting for verification (oldest first) and
+    overdue actions (longest overdue first), each list a page of `per_page` with its total.
+    A province holds thousands of actions: the page stays the same size whatever the scope."""
+    waiting = db.paginate(
+        scoped_actions(user).where(Action.status == S.DONE).order_by(Action.done_at, Action.id),
+        page=waiting_page,
+        per_page=per_page,
+        error_out=False,
     )
-    overdue = db.session.scalars(
-        scoped_actions(user)
-        .where(Action.is_overdue)
-        .order_by(Action.due_on, Action.id)
-        .limit(limit)
+    overdue = db.paginate(
+        scoped_actions(user).where(Action.is_overdue).order_by(Action.due_on, Action.id),
+        page=overdue_page,
+        per_page=per_page,
+        error_out=False,
     )
-    waiting = list(waiting)
-    return {"waiting": waiting, "overdue": list(overdue), "evidence": first_photos(waiting)}
+    return {"waiting": waiting, "overdue": overdue, "evidence": first_photos(waiting.items)}
 
 
 def first_photos(actions) -> dict[int, dict[str, Photo]]:

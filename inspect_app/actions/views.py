@@ -3,7 +3,16 @@ moves, due-date changes, photos, and the inspector's verification queue."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -121,7 +130,15 @@ def queue():
     """Actions in the inspector's regions waiting for verification, and overdue ones."""
     if current_user.role not in (Role.INSPECTOR, Role.ADMIN):
         abort(403)
-    return render_template("actions/queue.html", **services.queue(current_user))
+    return render_template(
+        "actions/queue.html",
+        **services.queue(
+            current_user,
+            waiting_page=request.args.get("waiting_page", 1, type=int),
+            overdue_page=request.args.get("overdue_page", 1, type=int),
+            per_page=current_app.config["PER_PAGE"],
+        ),
+    )
 
 
 # ---------------------------------------------------------------- raising actions

@@ -75,11 +75,12 @@ def nav_items() -> list[tuple[str, str]]:
 
 
 @bp.app_template_global()
-def page_url(number: int) -> str:
-    """The current page's URL with another page number (filters kept)."""
+def page_url(number: int, arg: str = "page", anchor: str | None = None) -> str:
+    """The current page's URL with another page number (filters kept); `arg` names the page
+    parameter when a page has several lists, `anchor` brings the reader back to the list."""
     args = request.args.to_dict()
-    args["page"] = number
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    args[arg] = number
+    return url_for(request.endpoint, **(request.view_args or {}), **args, _anchor=anchor)
 
 
 @bp.app_context_processor
