@@ -45,7 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
-    _import_models()
+    import_models()
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -91,7 +91,7 @@ def _user_locale() -> str | None:
         return None
 
 
-def _import_models() -> None:
+def import_models() -> None:
     """Import every model module so the metadata (and Alembic's autogenerate) sees them all."""
     from .accounts import models as _accounts  # noqa: F401
     from .actions import models as _actions  # noqa: F401

@@ -283,3 +283,25 @@ def test_demo_load_is_idempotent_and_prints_logins(app, runner):
         assert db.session.scalar(sa.select(sa.func.count(User.id))) == users
         assert db.session.scalar(sa.select(sa.func.count(Factory.id))) == factories
     assert users >= 4 and factories >= 4
+
+
+def test_audit_log_shows_times_where_the_factories_are(app, client, login_as, world):
+    """The admin reads the log in local time with its offset, not in UTC."""
+    from datetime import datetime
+
+    with app.app_context():
+        db.session.add(
+            AuditEvent(
+                at=datetime(2026, 11, 24, 23, 5, 9),
+                actor_id=world.users["admin"].id,
+                action="update",
+                entity="factories",
+                entity_id=1,
+                changes={"name_en": ["Old", "New"]},
+            )
+        )
+        db.session.commit()
+    login_as("admin")
+    page = client.get("/admin/audit?entity=factories").get_data(as_text=True)
+    assert "2026-11-25 07:05:09 UTC+08:00" in page
+    assert "When (UTC)" not in page

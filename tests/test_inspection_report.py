@@ -320,3 +320,23 @@ def test_inspector_home_shows_their_drafts(client, login_as, make_inspection, wo
     assert f'href="/inspections/{mine}"' in page
     assert f'href="/inspections/{not_mine}"' not in page
     assert "1 of 13 answered" in page
+
+
+def test_report_gives_the_submission_time_where_the_factory_is(
+    app, client, login_as, answered, tmp_path
+):
+    """Stored in UTC, shown in the factories' time zone with its offset: a visit submitted at
+    18:30 UTC was submitted at 02:30 the next morning in Chongqing, on the page and in the PDF."""
+    from datetime import datetime
+
+    inspection_id, _ = answered(submit=True)
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        inspection.submitted_at = datetime(2026, 11, 24, 18, 30)  # 02:30 the next day there
+        db.session.commit()
+    login_as("inspector")
+    page = client.get(f"/inspections/{inspection_id}/report").get_data(as_text=True)
+    assert "2026-11-25 02:30 UTC+08:00" in page
+    assert "18:30" not in page
+    pdf = client.get(f"/inspections/{inspection_id}/report.pdf?lang=en").data
+    assert "2026-11-2502:30UTC+08:00" in _pdftotext(pdf, tmp_path)  # (whitespace removed)

@@ -13,7 +13,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -394,12 +394,6 @@ def action_area_label(area_id: str) -> str:
         return area_id
     locale = get_locale()
     return area.label("zh" if locale is not None and locale.language == "zh" else "en")
-
-
-@bp.app_template_filter("action_time")
-def action_time(value) -> str:
-    """A stored (UTC) time as the factory's local date and time."""
-    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
 
 def _report_actions(inspection) -> dict:

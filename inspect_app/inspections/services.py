@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload, lazyload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import import_models
 from ..accounts.models import Role, User
 from ..checklists import scoring
 from ..checklists import services as checklist_services
@@ -72,6 +73,10 @@ def scoped_inspections(user: User) -> sa.Select:
         stmt = stmt.where(sa.false())
     return stmt.order_by(Inspection.inspected_on.desc(), Inspection.id.desc())
 
+
+# Building loader options configures the mappers, which needs every model class (Finding's
+# photos name Photo): without this, importing this module before create_app() failed.
+import_models()
 
 #: Loader options for saving an answer: the answers (for the live scores), not the findings
 #: with their photos nor the people.

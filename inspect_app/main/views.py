@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role, User
@@ -72,6 +73,16 @@ def nav_items() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
     return navigation.items_for(current_user.role)
+
+
+@bp.app_template_filter("local_time")
+def local_time(value, *, seconds: bool = False, zone: bool = False) -> str:
+    """A stored (naive UTC) time as the factories' local date and time (INSPECT_TIMEZONE,
+    Asia/Shanghai by default); `zone` adds the offset, for documents read elsewhere."""
+    if not value:
+        return ""
+    pattern = "yyyy-MM-dd HH:mm:ss" if seconds else "yyyy-MM-dd HH:mm"
+    return format_datetime(value, pattern + (" 'UTC'xxx" if zone else ""))
 
 
 @bp.app_template_global()
