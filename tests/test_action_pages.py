@@ -442,3 +442,33 @@ def test_report_lists_the_actions_raised_and_offers_create_action(
     assert f'href="/actions/{action_id}"' in html and "Fit the blade guard" in html
     assert f'action="/findings/{finding_id}/actions/new"' in html
     assert "Create action" in html
+
+
+def test_committee_home_shows_what_needs_doing_with_one_tap_to_it(
+    app, world, client, login_as, make_action
+):
+    """The committee lands on its numbers: overdue, to do, awaiting verification, verified,
+    each a link to the board filtered to those actions."""
+    late = [make_action(due_on=local_today() - timedelta(days=d)) for d in (3, 1)]
+    make_action(due_on=local_today() + timedelta(days=9))
+    make_action(status=S.DONE, after_photo=True)
+    login_as("committee")
+    page = client.get("/").get_data(as_text=True)
+    factory_id = world.a.id
+
+    def tile(label):
+        at = page.index(f"<span>{label}</span>")
+        start = page.rindex("<a ", 0, at)
+        return page[start:at]
+
+    overdue = tile("Overdue actions")
+    assert "tile-alert" in overdue and "<strong>2</strong>" in overdue
+    assert f'href="/factories/{factory_id}/actions?overdue=1"' in overdue
+    assert "<strong>3</strong>" in tile("Actions to do")
+    awaiting = tile("Awaiting verification")
+    assert "<strong>1</strong>" in awaiting and "status=done" in awaiting
+    assert f'href="/factories/{factory_id}/kpis"' in page
+    assert f'href="/factories/{factory_id}/actions/new"' in page
+    # The board's filter the overdue tile points to shows exactly those two.
+    board = _text(client.get(f"/factories/{factory_id}/actions?overdue=1"))
+    assert sorted(_card_ids(board)) == sorted(late)
