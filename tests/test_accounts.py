@@ -305,3 +305,25 @@ def test_audit_log_shows_times_where_the_factories_are(app, client, login_as, wo
     page = client.get("/admin/audit?entity=factories").get_data(as_text=True)
     assert "2026-11-25 07:05:09 UTC+08:00" in page
     assert "When (UTC)" not in page
+
+
+def _current_nav(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<a href="([^"]+)" aria-current="page"', html)
+
+
+def test_the_navigation_marks_the_one_section_a_page_is_in(world, client, login_as):
+    """One entry is marked, and the right one: the audit log is not "Users", a factory's
+    progress page is under "Factories", not "Region overview"."""
+    login_as("admin")
+    assert _current_nav(client.get("/admin/audit").get_data(as_text=True)) == ["/admin/audit"]
+    assert _current_nav(client.get("/admin/users").get_data(as_text=True)) == ["/admin/users"]
+    assert _current_nav(client.get("/admin/users/new").get_data(as_text=True)) == ["/admin/users"]
+    assert _current_nav(client.get("/").get_data(as_text=True)) == ["/"]
+    login_as("inspector")
+    factory = world.a.id
+    for path in (f"/factories/{factory}", f"/factories/{factory}/progress"):
+        assert _current_nav(client.get(path).get_data(as_text=True)) == ["/factories"], path
+    overview = client.get("/regions/overview").get_data(as_text=True)
+    assert _current_nav(overview) == ["/regions/overview"]

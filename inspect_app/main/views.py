@@ -66,13 +66,13 @@ def healthz():
 
 
 @bp.app_template_global()
-def nav_items() -> list[tuple[str, str]]:
+def nav_items() -> list[tuple[str, str, bool]]:
     """Navigation entries for the signed-in user's role."""
     from . import navigation
 
     if not current_user.is_authenticated:
         return []
-    return navigation.items_for(current_user.role)
+    return navigation.items_for(current_user.role, request.endpoint)
 
 
 @bp.app_template_filter("local_time")
