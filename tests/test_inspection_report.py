@@ -340,3 +340,59 @@ def test_report_gives_the_submission_time_where_the_factory_is(
     assert "18:30" not in page
     pdf = client.get(f"/inspections/{inspection_id}/report.pdf?lang=en").data
     assert "2026-11-2502:30UTC+08:00" in _pdftotext(pdf, tmp_path)  # (whitespace removed)
+
+
+def test_inspector_discards_a_draft_started_by_mistake(app, client, login_as, answered):
+    """Everything of the draft goes: answers, findings, photo rows and their files."""
+    from inspect_app.inspections.models import Answer, Finding
+    from inspect_app.photos.models import Photo
+
+    inspection_id, photo_ids = answered()
+    with app.app_context():
+        files = [
+            photo_services.storage().path(key)
+            for photo in db.session.scalars(sa.select(Photo).where(Photo.id.in_(photo_ids)))
+            for key in (photo.web_key, photo.thumb_key)
+        ]
+    assert files and all(path.exists() for path in files)
+    login_as("inspector")
+    page = client.get(f"/inspections/{inspection_id}/report").get_data(as_text=True)
+    assert f'action="/inspections/{inspection_id}/discard"' in page
+    response = client.post(f"/inspections/{inspection_id}/discard")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "The draft was discarded." in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Inspection, inspection_id) is None
+        for model in (Answer, Finding):
+            assert not db.session.scalars(
+                sa.select(model).where(model.inspection_id == inspection_id)
+            ).all()
+        assert not db.session.scalars(sa.select(Photo).where(Photo.id.in_(photo_ids))).all()
+    assert not any(path.exists() for path in files)
+    assert client.get(f"/inspections/{inspection_id}").status_code == 404
+
+
+def test_a_submitted_inspection_or_a_draft_with_actions_cannot_be_discarded(
+    app, client, login_as, answered, world
+):
+    from inspect_app.actions import services as action_services
+    from inspect_app.inspections.models import Finding
+
+    submitted_id, _ = answered(submit=True)
+    draft_id, _ = answered()
+    with app.app_context():
+        finding = db.session.scalars(
+            sa.select(Finding).where(Finding.inspection_id == draft_id)
+        ).first()
+        inspector = db.session.get(User, world.users["inspector"].id)
+        action_services.create_from_finding(finding, by=inspector)
+        db.session.commit()
+    login_as("inspector")
+    assert "discard" not in client.get(f"/inspections/{submitted_id}/report").get_data(as_text=True)
+    submitted = client.post(f"/inspections/{submitted_id}/discard")
+    assert submitted.status_code == 409  # read-only, as for any other change
+    refused = client.post(f"/inspections/{draft_id}/discard", follow_redirects=True)
+    assert "Void them first, or submit the inspection." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Inspection, submitted_id) is not None
+        assert db.session.get(Inspection, draft_id) is not None

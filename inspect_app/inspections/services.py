@@ -560,6 +560,42 @@ def submit(inspection: Inspection, *, by: User) -> Inspection:
     return inspection
 
 
+def discard(inspection: Inspection, *, by: User) -> None:
+    """Delete a draft started by mistake, with its answers, findings and their photos (the
+    files go once the transaction commits). A submitted inspection is evidence and stays; a
+    draft whose findings already have improvement actions is refused too (the actions belong
+    to the factory now: void them, or submit the inspection)."""
+    from ..actions.models import Action
+    from ..cases.models import Case
+    from ..photos.services import remove_photo
+
+    if not inspection.is_draft:
+        raise Conflict(
+            _("This inspection was submitted and is read-only."), code="inspection_submitted"
+        )
+    finding_ids = [finding.id for finding in inspection.findings]
+    if finding_ids:
+        linked = db.session.scalar(
+            sa.select(sa.func.count(Action.id)).where(Action.finding_id.in_(finding_ids))
+        ) or db.session.scalar(
+            sa.select(sa.func.count(Case.id)).where(Case.finding_id.in_(finding_ids))
+        )
+        if linked:
+            raise Conflict(
+                _(
+                    "Improvement actions were raised on this draft's findings. Void them first, "
+                    "or submit the inspection."
+                ),
+                code="draft_has_actions",
+            )
+    for finding in inspection.findings:
+        for photo in list(finding.photos):
+            remove_photo(photo)
+        db.session.delete(finding)
+    db.session.delete(inspection)
+    db.session.flush()
+
+
 # ---------------------------------------------------------------- re-inspection context
 
 

@@ -379,6 +379,21 @@ def _pdf_disposition(inspection, title: str, lang: str) -> str:
     return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+@bp.post("/inspections/<int:inspection_id>/discard")
+@login_required
+def discard_inspection(inspection_id: int):
+    """Throw away a draft started by mistake (wrong factory, wrong checklist)."""
+    inspection = services.get_inspection_or_404(inspection_id, current_user, for_edit=True)
+    try:
+        services.discard(inspection, by=current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    db.session.commit()
+    flash(_("The draft was discarded."), "success")
+    return redirect(url_for("main.home"))
+
+
 @bp.post("/inspections/<int:inspection_id>/submit")
 @login_required
 def submit_inspection(inspection_id: int):
