@@ -24,7 +24,7 @@ from ..permissions import (
 from ..photos import services as photo_services
 from ..photos.models import PhotoKind
 from . import bp
-from .common import json_body, page_args, paginated, require_role
+from .common import json_body, page_args, paginated, require_role, store_uploaded_photo
 
 PATCH_FIELDS = services.EDITABLE_FIELDS | {"status", "note", "due_on", "reason", "version"}
 
@@ -245,22 +245,4 @@ def add_action_photo(action_id: int):
         )
     if not can_add_action_photo(current_user, action, kind):
         services.refuse_photo(action, current_user, kind)
-    upload = request.files.get("photo")
-    if upload is None:
-        raise DomainError(
-            _("Attach the photo in the field “photo”."),
-            fields={"photo": _("Required.")},
-            status=400,
-            code="bad_request",
-        )
-    photo, created = photo_services.add_photo(
-        upload.stream,
-        factory_id=action.factory_id,
-        by_id=current_user.id,
-        kind=kind,
-        client_id=request.form.get("client_id"),
-        caption=request.form.get("caption", ""),
-        action_id=action.id,
-    )
-    db.session.commit()
-    return photo_services.photo_json(photo), 201 if created else 200
+    return store_uploaded_photo(factory_id=action.factory_id, kind=kind, action_id=action.id)

@@ -49,3 +49,31 @@ def paginated(pagination, serialize) -> dict:
         "total": pagination.total,
         "pages": pagination.pages,
     }
+
+
+def store_uploaded_photo(*, factory_id: int, kind: str, **owner) -> tuple[dict, int]:
+    """The multipart upload in the field "photo", ingested and stored for `owner`
+    (finding_id= or action_id=), committed; the reply: the photo's JSON and 201, or 200 when
+    the client_id replays an upload already stored."""
+    from ..extensions import db
+    from ..photos import services as photo_services
+
+    upload = request.files.get("photo")
+    if upload is None:
+        raise DomainError(
+            _("Attach the photo in the field “photo”."),
+            fields={"photo": _("Required.")},
+            status=400,
+            code="bad_request",
+        )
+    photo, created = photo_services.add_photo(
+        upload.stream,
+        factory_id=factory_id,
+        by_id=current_user.id,
+        kind=kind,
+        client_id=request.form.get("client_id"),
+        caption=request.form.get("caption", ""),
+        **owner,
+    )
+    db.session.commit()
+    return photo_services.photo_json(photo), 201 if created else 200

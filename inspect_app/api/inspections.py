@@ -19,7 +19,7 @@ from ..permissions import can_edit_inspection
 from ..photos import services as photo_services
 from ..photos.models import Photo
 from . import bp
-from .common import json_body, page_args, paginated, require_role
+from .common import json_body, page_args, paginated, require_role, store_uploaded_photo
 
 
 def _iso(value) -> str | None:
@@ -253,25 +253,11 @@ def update_finding(finding_id: int):
 @login_required
 def add_finding_photo(finding_id: int):
     finding = services.get_finding_or_404(finding_id, current_user, for_edit=True)
-    upload = request.files.get("photo")
-    if upload is None:
-        raise DomainError(
-            _("Attach the photo in the field “photo”."),
-            fields={"photo": _("Required.")},
-            status=400,
-            code="bad_request",
-        )
-    photo, created = photo_services.add_photo(
-        upload.stream,
+    return store_uploaded_photo(
         factory_id=finding.factory_id,
-        by_id=current_user.id,
         kind=request.form.get("kind") or "before",
-        client_id=request.form.get("client_id"),
-        caption=request.form.get("caption", ""),
         finding_id=finding.id,
     )
-    db.session.commit()
-    return photo_services.photo_json(photo), 201 if created else 200
 
 
 @bp.delete("/photos/<int:photo_id>")
