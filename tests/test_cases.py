@@ -751,3 +751,26 @@ def test_demo_publishes_the_saw_story_and_more_cases_once(app, login):
     for row in FACTORIES:
         zh, en, address = row[1], row[2], row[7]
         assert zh not in body and en not in body and address not in body
+
+
+def test_a_verified_actions_page_offers_to_make_a_case(app, client, login_as, source):
+    """The inspector who verified the improvement makes it a case from where they are; the
+    committee, and the same finding's still-open action, offer nothing."""
+    from inspect_app.actions.models import Action, ActionStatus
+
+    verified = source["action_ids"][0]
+    with app.app_context():
+        still_open = db.session.scalar(
+            sa.select(Action.id).where(
+                Action.finding_id == source["finding_id"], Action.status == ActionStatus.OPEN
+            )
+        )
+    form = f'action="/findings/{source["finding_id"]}/promote"'
+    login_as("inspector")
+    assert form in client.get(f"/actions/{verified}").get_data(as_text=True)
+    assert form not in client.get(f"/actions/{still_open}").get_data(as_text=True)
+    response = client.post(f"/findings/{source['finding_id']}/promote")
+    assert response.status_code == 302 and "/cases/" in response.headers["Location"]
+    committee = app.test_client()
+    login_as("committee", c=committee)
+    assert form not in committee.get(f"/actions/{verified}").get_data(as_text=True)

@@ -94,6 +94,18 @@ bp.add_app_template_global(services.photo_url, "case_photo_url")
 
 
 @bp.app_template_global()
+def can_share_as_case(action) -> bool:
+    """Whether the action's page offers to make a training case of its finding: a verified
+    improvement, seen by an inspector (in scope) or an admin."""
+    return (
+        current_user.is_authenticated
+        and action.finding is not None
+        and action.status.value == "verified"
+        and can_promote_finding(current_user, action.finding)
+    )
+
+
+@bp.app_template_global()
 def case_library_summary() -> dict:
     """Counts and recent cases for the trainer's home page."""
     return services.summary(current_user)
