@@ -42,7 +42,7 @@ PAGE_GROWTH = 1.3
 AUTOSAVE_FLOOR_RATIO = 3
 INGEST_FLOOR_RATIO = 1.3
 CACHED_CHART_MS = 10
-FORM_PAGE_KB = 150
+FORM_PAGE_BYTES = 150_000  # as tests/test_inspection_form.py counts it
 
 
 def _fmt(value, suffix="") -> str:
@@ -128,12 +128,13 @@ def targets(results: dict) -> list[tuple[str, str, bool | None, str]]:
             )
         form = run["pages"].get("form_page", {})
         if form.get("status") == "ok":
+            weight = form.get("weight") or {"bytes": None, "kb": None}
             out.append(
                 (
-                    "form page ≤ 150 KB without photos",
+                    "form page (HTML + its CSS and JS) ≤ 150,000 bytes without photos",
                     name,
-                    form["kb"] <= FORM_PAGE_KB,
-                    f"{form['kb']} KB",
+                    weight["bytes"] is not None and weight["bytes"] <= FORM_PAGE_BYTES,
+                    f"{weight['bytes']} bytes ({weight['kb']} KB); the HTML alone {form['kb']} KB",
                 )
             )
         cached = run["pages"].get("chart_cached", {})

@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -282,6 +283,9 @@ async def measure_database(plan: Plan, server: Server, hello: Server, args) -> d
             inspector,
             lambda: plan.url("inspections.show_inspection", inspection_id=form_id),
         )
+        results["form_page"]["weight"] = await page_weight(
+            inspector, plan.url("inspections.show_inspection", inspection_id=form_id)
+        )
     else:
         results["form_page"] = {"status": "not built yet", "endpoint": "api.create_inspection"}
 
@@ -369,6 +373,19 @@ async def measure_database(plan: Plan, server: Server, hello: Server, args) -> d
     for session in sessions.values():
         await session.close()
     return results
+
+
+_ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"')
+
+
+async def page_weight(session: client.Session, path: str) -> dict:
+    """What a tablet downloads for the page without photos: the HTML and every stylesheet and
+    script it links (what tests/test_inspection_form.py holds to 150,000 bytes)."""
+    page = await session.get(path)
+    sizes = {"html": len(page.body)}
+    for url in _ASSET.findall(page.text):
+        sizes[url] = len((await session.get(url)).body)
+    return {"bytes": sum(sizes.values()), "kb": round(sum(sizes.values()) / 1024, 1), **sizes}
 
 
 async def measure_charts(plan, server, admin, results, floors, seconds) -> None:
