@@ -50,7 +50,9 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     _register_request_hooks(app)
-    from . import sqlcount
+    from . import assets, sqlcount
+
+    assets.init_app(app)  # scripts and stylesheets served minified
 
     if sqlcount.wanted(app):  # benchmarks and the N+1 test: X-SQL-Count on every response
         sqlcount.init_app(app)

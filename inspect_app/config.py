@@ -65,4 +65,5 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_MAX_AGE_DAYS": int(os.environ.get("INSPECT_SESSION_MAX_AGE_DAYS", "14")),
         "RISK_BANDS": DEFAULT_RISK_BANDS,
         "PER_PAGE": 25,
+        "MINIFY_ASSETS": _flag("INSPECT_MINIFY_ASSETS", True),
     }
