@@ -19,3 +19,12 @@ def region(code: str):
     from inspect_app.factories.models import Region
 
     return db.session.scalar(sa.select(Region).where(Region.code == code))
+
+
+def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form in a Playwright page, as a person does."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form:not(.langswitch) button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from photo_files import jpeg_with_gps
-from support import PASSWORD, REPO
+from support import REPO, sign_in
 from test_progress import _action
 
 from inspect_app.actions.models import ActionStatus as S
@@ -27,11 +27,7 @@ def test_committee_picks_previews_and_uploads_the_after_photo(app, live_server, 
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", world.users["committee"].username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:not(.langswitch) button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(page, live_server, world.users["committee"].username)
     page.goto(f"{live_server}/actions/{action_id}")
 
     field = page.locator("#photo-after").locator("xpath=..")

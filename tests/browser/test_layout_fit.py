@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support import PASSWORD, REPO
+from support import REPO, sign_in
 from test_cases import CLEAN_STORY, make_source, promote, publish_clean
 from test_progress import _action, _any_version, _tally
 
@@ -58,14 +58,6 @@ LONG_STORY = {
         f"{LAST_SENTENCE}"
     ),
 }
-
-
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:not(.langswitch) button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 # ---------------------------------------------------------------- presentation
@@ -120,7 +112,7 @@ def test_a_long_story_can_be_read_to_its_last_sentence_on_a_projector(
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _sign_in(page, live_server, world.users["trainer"].username)
+    sign_in(page, live_server, world.users["trainer"].username)
     ids = long_and_short_case
     page.goto(f"{live_server}/cases/present?ids={ids[0]},{ids[1]}&lang=en")
     page.wait_for_load_state("networkidle")
@@ -219,7 +211,7 @@ def test_region_overview_fits_a_tablet_and_a_phone_with_its_sort_links(
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _sign_in(page, live_server, world.users["inspector"].username)
+    sign_in(page, live_server, world.users["inspector"].username)
     page.goto(f"{live_server}/regions/overview")
     assert page.locator(".overview-table tbody tr").count() == 3
     assert page.locator(".overview-table .badge").first.is_visible()  # "⚠ 12 overdue"

@@ -5,7 +5,7 @@ works by dragging on the photo."""
 from __future__ import annotations
 
 import pytest
-from support import PASSWORD, REPO
+from support import REPO, sign_in
 from test_cases import CLEAN_STORY, make_source, promote, publish_clean
 
 from inspect_app.cases.models import Case
@@ -38,14 +38,6 @@ def two_cases(app, client, login_as, world, make_inspection):
     return ids
 
 
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:not(.langswitch) button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 def _visible_title(page) -> str:
     return page.locator("[data-slide].is-current h1").inner_text()
 
@@ -58,7 +50,7 @@ def test_trainer_walks_a_presentation_by_keyboard_tap_and_swipe(
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _sign_in(page, live_server, world.users["trainer"].username)
+    sign_in(page, live_server, world.users["trainer"].username)
     page.goto(f"{live_server}/cases/present?ids={two_cases[0]},{two_cases[1]}&lang=en")
 
     counter = page.locator("[data-deck-current]")
@@ -101,7 +93,7 @@ def test_trainer_blurs_a_region_by_dragging_on_the_photo(
         photo_id, old_key = photo.id, photo.web_key
     context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
     page = context.new_page()
-    _sign_in(page, live_server, world.users["trainer"].username)
+    sign_in(page, live_server, world.users["trainer"].username)
     page.goto(f"{live_server}/cases/{two_cases[0]}/edit#photo-{photo_id}")
     stage = page.locator(f"#photo-{photo_id} [data-blur-stage]")
     stage.scroll_into_view_if_needed()

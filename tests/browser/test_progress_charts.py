@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from support import PASSWORD
+from support import sign_in
 from test_progress import _action
 
 from inspect_app.actions.models import ActionStatus as S
@@ -38,14 +38,6 @@ def some_progress(app, world):
         db.session.commit()
 
 
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:not(.langswitch) button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 @pytest.mark.parametrize(
     ("viewport", "locale"),
     [({"width": 768, "height": 1024}, "zh-CN"), ({"width": 390, "height": 844}, "en-US")],
@@ -58,7 +50,7 @@ def test_committee_sees_every_chart_at_tablet_and_phone_width(
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _sign_in(page, live_server, world.users["committee"].username)
+    sign_in(page, live_server, world.users["committee"].username)
     page.goto(f"{live_server}/factories/{world.a.id}/progress")
     page.wait_for_load_state("networkidle")
 

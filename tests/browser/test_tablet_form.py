@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from photo_files import jpeg_with_gps
-from support import REPO, SHARED_PHOTOS
+from support import REPO, SHARED_PHOTOS, sign_in
 
 from inspect_app.extensions import db
 from inspect_app.inspections.models import Answer, Finding
@@ -26,14 +26,6 @@ def _photo(name: str, tmp_path) -> str:
     fallback = tmp_path / f"generated-{name}"
     fallback.write_bytes(jpeg_with_gps(size=(3000, 2000), orientation=6))
     return str(fallback)
-
-
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("form:not(.langswitch) button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _answer(page, item: str, value: str) -> None:
@@ -82,7 +74,7 @@ def test_inspector_keeps_working_offline_and_everything_arrives_once(
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    _sign_in(page, live_server, world.users["inspector"].username)
+    sign_in(page, live_server, world.users["inspector"].username)
     form_url = f"{live_server}/inspections/{inspection_id}"
     page.goto(form_url)
     # The service worker has kept the page: it will open without network.
@@ -183,7 +175,7 @@ def test_answer_buttons_are_big_enough_and_the_form_fits_three_screens(
     inspection_id = make_inspection(checklist="score-module5", kind="score_visit")
     context = browser.new_context(viewport=TABLET, locale="en-US", has_touch=True)
     page = context.new_page()
-    _sign_in(page, live_server, world.users["inspector"].username)
+    sign_in(page, live_server, world.users["inspector"].username)
     page.goto(f"{live_server}/inspections/{inspection_id}")
     page.wait_for_selector("#save-state[data-state=saved]")
     _answer(page, "storage-01", "priority")
@@ -236,7 +228,7 @@ def test_an_expired_session_keeps_the_queue_and_two_edits_of_one_finding_are_bot
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    _sign_in(page, live_server, world.users["inspector"].username)
+    sign_in(page, live_server, world.users["inspector"].username)
     page.goto(f"{live_server}/inspections/{inspection_id}")
     _wait_saved(page)
 
@@ -251,7 +243,7 @@ def test_an_expired_session_keeps_the_queue_and_two_edits_of_one_finding_are_bot
     assert page.locator("#save-alert a[target=_blank]").count() == 1
     assert _rows(app, Answer, inspection_id) == []
     # Signed in again over there; "Send now" fetches the new session's token and sends.
-    _sign_in(other, live_server, world.users["inspector"].username)
+    sign_in(other, live_server, world.users["inspector"].username)
     page.click("#send-now")
     _wait_saved(page)
     assert [(a.item_id, a.value) for a in _rows(app, Answer, inspection_id)] == [
@@ -298,7 +290,7 @@ def test_numbers_several_choices_text_and_notes_are_saved_as_typed(
     inspection_id = make_inspection(checklist="all-kinds")
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
     page = context.new_page()
-    _sign_in(page, live_server, world.users["inspector"].username)
+    sign_in(page, live_server, world.users["inspector"].username)
     page.goto(f"{live_server}/inspections/{inspection_id}")
     page.fill("#item-aisle-width .num", "2.5")
     page.locator("#item-aisle-width .num").blur()
