@@ -376,6 +376,7 @@ def test_a_submitted_inspection_or_a_draft_with_actions_cannot_be_discarded(
     app, client, login_as, answered, world
 ):
     from inspect_app.actions import services as action_services
+    from inspect_app.actions.models import ActionStatus
     from inspect_app.inspections.models import Finding
 
     submitted_id, _ = answered(submit=True)
@@ -385,14 +386,24 @@ def test_a_submitted_inspection_or_a_draft_with_actions_cannot_be_discarded(
             sa.select(Finding).where(Finding.inspection_id == draft_id)
         ).first()
         inspector = db.session.get(User, world.users["inspector"].id)
-        action_services.create_from_finding(finding, by=inspector)
+        action = action_services.create_from_finding(finding, by=inspector)
         db.session.commit()
+        action_id = action.id
     login_as("inspector")
     assert "discard" not in client.get(f"/inspections/{submitted_id}/report").get_data(as_text=True)
     submitted = client.post(f"/inspections/{submitted_id}/discard")
     assert submitted.status_code == 409  # read-only, as for any other change
     refused = client.post(f"/inspections/{draft_id}/discard", follow_redirects=True)
-    assert "Void them first, or submit the inspection." in refused.get_data(as_text=True)
+    assert "can no longer be discarded" in refused.get_data(as_text=True)
+    # Voiding the action does not make the draft disposable: the action still names its finding.
+    with app.app_context():
+        inspector = db.session.get(User, world.users["inspector"].id)
+        action = action_services.get_action_or_404(action_id, inspector)
+        action_services.move(action, to=ActionStatus.VOID, by=inspector, note="Wrong factory")
+        assert action.status is ActionStatus.VOID
+        db.session.commit()
+    again = client.post(f"/inspections/{draft_id}/discard", follow_redirects=True)
+    assert "can no longer be discarded" in again.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Inspection, submitted_id) is not None
         assert db.session.get(Inspection, draft_id) is not None

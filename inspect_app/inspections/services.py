@@ -560,11 +560,11 @@ def submit(inspection: Inspection, *, by: User) -> Inspection:
     return inspection
 
 
-def discard(inspection: Inspection, *, by: User) -> None:
+def discard(inspection: Inspection) -> None:
     """Delete a draft started by mistake, with its answers, findings and their photos (the
     files go once the transaction commits). A submitted inspection is evidence and stays; a
-    draft whose findings already have improvement actions is refused too (the actions belong
-    to the factory now: void them, or submit the inspection)."""
+    draft whose findings already have improvement actions or cases is refused too, whatever
+    their status (they belong to the factory now, and keep pointing at their finding)."""
     from ..actions.models import Action
     from ..cases.models import Case
     from ..photos.services import remove_photo
@@ -583,8 +583,8 @@ def discard(inspection: Inspection, *, by: User) -> None:
         if linked:
             raise Conflict(
                 _(
-                    "Improvement actions were raised on this draft's findings. Void them first, "
-                    "or submit the inspection."
+                    "Improvement actions or cases were raised on this draft's findings, so it "
+                    "can no longer be discarded. Submit the inspection instead."
                 ),
                 code="draft_has_actions",
             )

@@ -385,7 +385,7 @@ def discard_inspection(inspection_id: int):
     """Throw away a draft started by mistake (wrong factory, wrong checklist)."""
     inspection = services.get_inspection_or_404(inspection_id, current_user, for_edit=True)
     try:
-        services.discard(inspection, by=current_user)
+        services.discard(inspection)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("inspections.report", inspection_id=inspection.id))
