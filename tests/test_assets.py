@@ -42,7 +42,7 @@ def test_other_files_and_bad_paths_are_left_to_flask(client):
         assert client.get(path).status_code == 404, path
 
 
-def test_minifying_can_be_turned_off_for_debugging(app, tmp_path):
+def test_minifying_can_be_turned_off_for_debugging(app):
     plain = create_app({**app.config, "MINIFY_ASSETS": False})
     response = plain.test_client().get("/static/js/offline-queue.js")
     assert response.data == (STATIC / "js" / "offline-queue.js").read_bytes()

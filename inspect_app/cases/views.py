@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role
-from ..actions.models import CONTROL_LABELS
+from ..actions.models import CONTROL_LABELS, ActionStatus
 from ..checklists.areas import AREAS
 from ..errors import Conflict, DomainError, wants_json
 from ..extensions import db
@@ -100,7 +100,7 @@ def can_share_as_case(action) -> bool:
     return (
         current_user.is_authenticated
         and action.finding is not None
-        and action.status.value == "verified"
+        and action.status is ActionStatus.VERIFIED
         and can_promote_finding(current_user, action.finding)
     )
 

@@ -184,3 +184,16 @@ def test_photo_rules(checklist: Checklist) -> None:
     assert photo_required(checklist.item("ch-01"), "steel")
     assert not photo_required(checklist.item("ch-01"), "wood")
     assert not photo_allowed(none) and photo_allowed(on_action)
+
+
+def test_adding_tallies_adds_every_count():
+    """Tally.__add__ names its fields one by one (it runs on every autosave): a count added to
+    Tally later and forgotten there fails here instead of silently staying 0."""
+    from dataclasses import fields
+
+    from inspect_app.checklists.scoring import Tally
+
+    names = [f.name for f in fields(Tally)]
+    one = Tally(**{name: n + 1 for n, name in enumerate(names)})
+    ten = Tally(**{name: 10 * (n + 1) for n, name in enumerate(names)})
+    assert one + ten == Tally(**{name: 11 * (n + 1) for n, name in enumerate(names)})
