@@ -6,6 +6,8 @@ FLASK  := $(BIN)/flask --app inspect_app
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# pytest-xdist workers: one per core (a SQLite file per test, a PostgreSQL database per worker).
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test test-pg lint security install install-test translations i18n-extract system-deps serve clean
 
@@ -18,7 +20,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-# Plus what the tests need (pytest, ruff, playwright, hypothesis, bandit, pip-audit).
+# Plus what the tests need (pytest, ruff, playwright, hypothesis, bandit, pip-audit, and moto:
+# its S3 server mode is started on loopback by the object-store tests themselves).
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(VENV)/.installed $@
@@ -26,13 +29,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# Debian packages the app and its tests use: a CJK font for PDFs and charts, Chromium for the
-# browser tests. Installed only when missing (needs root, as on the CI and developer machines).
+# Debian packages the app and its tests use: a CJK font for PDFs and charts, HarfBuzz's subsetter
+# (WeasyPrint embeds only the glyphs a PDF uses), Chromium for the browser tests. Installed only when missing (needs root, as on the CI and developer machines).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -66,11 +70,11 @@ security: install-test
 	$(BIN)/python .ci/audit_dependencies.py
 
 test: install-test translations system-deps lint security
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # The same suite against PostgreSQL (lint already ran in `make test`).
 test-pg: install-test translations system-deps
-	INSPECT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
+	INSPECT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -380,12 +380,31 @@ _ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"')
 
 async def page_weight(session: client.Session, path: str) -> dict:
     """What a tablet downloads for the page without photos: the HTML and every stylesheet and
-    script it links (what tests/test_inspection_form.py holds to 150,000 bytes)."""
-    page = await session.get(path)
+    script it links, decoded (what tests/test_inspection_form.py holds to 150,000 bytes) and on
+    the wire with `Accept-Encoding: gzip` (held to 50,000 bytes)."""
+    gzip_only = {"Accept-Encoding": "gzip"}
+    page = await session.get(path, headers=gzip_only)
     sizes = {"html": len(page.body)}
+    wire = {"html": _wire_bytes(page)}
     for url in _ASSET.findall(page.text):
-        sizes[url] = len((await session.get(url)).body)
-    return {"bytes": sum(sizes.values()), "kb": round(sum(sizes.values()) / 1024, 1), **sizes}
+        asset = await session.get(url, headers=gzip_only)
+        sizes[url] = len(asset.body)
+        wire[url] = _wire_bytes(asset)
+    total, on_wire = sum(sizes.values()), sum(wire.values())
+    return {
+        "bytes": total,
+        "kb": round(total / 1024, 1),
+        "gzip_bytes": on_wire,
+        "gzip_kb": round(on_wire / 1024, 1),
+        **sizes,
+    }
+
+
+def _wire_bytes(response: client.Response) -> int:
+    """The body's size as sent: aiohttp decodes gzip, Content-Length counts the coded bytes."""
+    if response.headers.get("content-encoding") and "content-length" in response.headers:
+        return int(response.headers["content-length"])
+    return len(response.body)
 
 
 async def measure_charts(plan, server, admin, results, floors, seconds) -> None:

@@ -42,17 +42,24 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.secret_key(instance)
-    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    from . import storage
 
+    storage.init_app(app)  # a bad storage setting stops the start with the variable's name
+    from . import jobs
+
+    jobs.init_app(app)  # heavy work: in-process threads, or Redis and `flask worker`
+
+    _trust_proxies(app)
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     import_models()
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_request_hooks(app)
-    from . import assets, sqlcount
+    from . import assets, compression, sqlcount
 
     assets.init_app(app)  # scripts and stylesheets served minified
+    compression.init_app(app)  # then gzip or brotli on the wire
 
     if sqlcount.wanted(app):  # benchmarks and the N+1 test: X-SQL-Count on every response
         sqlcount.init_app(app)
@@ -60,6 +67,19 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind INSPECT_TRUSTED_PROXIES reverse proxies, the client's address and scheme come from
+    their X-Forwarded-For and X-Forwarded-Proto headers (the last N hops, which those proxies
+    wrote); with none, such headers are ignored: any client could send them."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if not isinstance(hops, int) or hops < 0:
+        raise ValueError(f"INSPECT_TRUSTED_PROXIES must be 0 or more, not {hops!r}")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _select_locale():
@@ -101,7 +121,9 @@ def import_models() -> None:
     from .checklists import models as _checklists  # noqa: F401
     from .factories import models as _factories  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
+    from .jobs import models as _jobs  # noqa: F401
     from .photos import models as _photos  # noqa: F401
+    from .storage import models as _storage  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -134,7 +156,9 @@ def _register_blueprints(app: Flask) -> None:
     from .factories.kpi_views import bp as kpis_bp
     from .factories.views import bp as factories_bp
     from .inspections.views import bp as inspections_bp
+    from .jobs.views import bp as jobs_bp
     from .main.views import bp as main_bp
+    from .offline.views import bp as offline_bp
     from .photos.views import bp as photos_bp
     from .progress.views import bp as progress_bp
 
@@ -149,6 +173,8 @@ def _register_blueprints(app: Flask) -> None:
         cases_bp,
         kpis_bp,
         progress_bp,
+        jobs_bp,
+        offline_bp,
         api_bp,
     ):
         app.register_blueprint(bp)
@@ -162,10 +188,19 @@ def _register_cli(app: Flask) -> None:
 
 def _register_request_hooks(app: Flask) -> None:
     from .audit import current_actor
-    from .inputs import refuse_unstorable_text
+    from .inputs import refuse_nameless_parts, refuse_unstorable_text
+
+    csp = CSP
+    if origin := app.config.get("STORAGE_URL_ORIGIN"):  # photos redirected to signed URLs
+        csp = CSP.replace("img-src 'self'", f"img-src 'self' {origin}")
+
+    from .bodies import limit_body
+
+    app.before_request(limit_body)  # first: before anything reads the body
 
     @app.before_request
     def _protect_and_attribute():
+        refuse_nameless_parts()
         if (
             request.method not in SAFE_METHODS
             and app.config.get("WTF_CSRF_ENABLED", True)
@@ -186,13 +221,13 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("Content-Security-Policy", csp)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.is_secure:
+        if request.is_secure:  # directly, or as a trusted proxy says (INSPECT_TRUSTED_PROXIES)
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if current_user and current_user.is_authenticated:
             headers.setdefault("Cache-Control", "private, no-store")

@@ -18,6 +18,9 @@ current_actor: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "current_actor", default=None
 )
 
+#: The event recorded when an update changes only a model's `__audit_sign_in__` column.
+SIGN_IN = "signin"
+
 
 class AuditEvent(db.Model):
     """Who did what to which record, when, with before/after values."""
@@ -29,7 +32,7 @@ class AuditEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    action: Mapped[str] = mapped_column(sa.String(16))  # create | update | delete
+    action: Mapped[str] = mapped_column(sa.String(16))  # create | update | delete | signin
     entity: Mapped[str] = mapped_column(sa.String(40))
     entity_id: Mapped[int] = mapped_column()
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
@@ -44,6 +47,8 @@ class Audited:
     __audit_secret__ = frozenset()
     #: Column names not worth recording (bookkeeping).
     __audit_ignore__ = frozenset({"updated_at", "version"})
+    #: A column whose change alone is a sign-in, recorded as such (the log filters them apart).
+    __audit_sign_in__: str | None = None
 
 
 def _jsonable(value: Any) -> Any:
@@ -103,11 +108,12 @@ def _write_audit_events(session: Session, _context) -> None:
             changes = {} if action == "delete" else _changes(obj, new=action == "create")
             if action == "update" and not changes:
                 continue
+            signed_in = action == "update" and set(changes) == {obj.__audit_sign_in__}
             rows.append(
                 {
                     "at": now,
                     "actor_id": actor,
-                    "action": action,
+                    "action": SIGN_IN if signed_in else action,
                     "entity": obj.__tablename__,
                     "entity_id": obj.id,
                     "changes": changes,

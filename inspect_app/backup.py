@@ -3,17 +3,24 @@
 ``flask --app inspect_app backup create PATH`` works while the app keeps serving: SQLite through
 its online backup API (one step, so the copy is one moment of the database), PostgreSQL through
 ``pg_dump --format=custom`` on a snapshot exported from a REPEATABLE READ transaction, so the
-row counts and photo keys in the manifest describe exactly the dumped data. Photos are copied
-after the snapshot: a photo uploaded meanwhile is an extra file, never a row without its file.
+row counts and file keys in the manifest describe exactly the dumped data. The files archived
+are exactly those the snapshot's rows name (photos, and any table registered with
+``storage.register_file_columns``), read from the configured store (local folder or S3) under a
+deletion hold taken before the snapshot: a file whose row is deleted meanwhile stays until the
+backup has read it. A row whose file is missing anyway (lost outside the app) is listed in the
+manifest; ``verify`` fails on such an archive and ``restore`` refuses it unless
+``--allow-damaged``.
 
 ``backup restore PATH`` brings an archive back into an empty instance: it checks the archive
 against its manifest before touching anything, replaces the database (SQLite: the snapshot file
 moved into place; PostgreSQL: ``pg_restore --clean --if-exists --no-owner`` in one
-transaction), puts the photos back, then counts rows and re-hashes files and reports.
+transaction), puts the files into the configured store (either backend, whichever made the
+archive), then counts rows and re-hashes files and reports.
 ``backup verify PATH`` checks an archive without restoring it.
 
-Archive layout (tar.gz): ``database/inspect.sqlite3`` or ``database/inspect.pgdump``,
-``photos/<storage key>`` for every photo file, and ``manifest.json`` (written last).
+Archive layout (tar.gz, format 2): ``database/inspect.sqlite3`` or ``database/inspect.pgdump``,
+``files/<storage key>`` for every stored file, and ``manifest.json`` (written last). Format 1
+archives (``photos/<key>``, made before object storage) are still read.
 """
 
 from __future__ import annotations
@@ -29,7 +36,9 @@ import subprocess  # nosec B404  # runs pg_dump/pg_restore with fixed argument l
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,17 +51,21 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .extensions import db
-from .photos.storage import check_key
+from .storage import Storage, StorageError, check_key, deletions_held, get_storage
+from .storage.models import StorageHold
+from .storage.references import referenced_keys_sql
 
 FORMAT = "inspect-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Archive member prefix of stored files, by format version (format 1 held photos only).
+FILES_PREFIX = {1: "photos/", 2: "files/"}
 MANIFEST = "manifest.json"
 DB_MEMBERS = {"sqlite": "database/inspect.sqlite3", "postgresql": "database/inspect.pgdump"}
-PHOTOS_PREFIX = "photos/"
 #: Tables whose rows make a database "in use": restore refuses to overwrite them without --force.
 GUARDED_TABLES = ("users", "factories")
 _CHUNK = 1024 * 1024
 _MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+_SPOOL_BYTES = 4 * 1024 * 1024  # a file read ahead stays in memory up to this size
 
 Tracker = Callable[[list], AbstractContextManager]
 
@@ -69,7 +82,7 @@ class RestoreReport:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
-    photos: int = 0
+    files: int = 0
 
 
 # ---------------------------------------------------------------- small helpers
@@ -85,22 +98,6 @@ def _sha256_file(path: Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-class _HashingReader(io.RawIOBase):
-    """Reads through to a file and hashes every byte on the way."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self._handle = handle
-        self.digest = hashlib.sha256()
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(size)
-        self.digest.update(data)
-        return data
 
 
 def _count_sql(table: str) -> str:
@@ -171,9 +168,8 @@ def _sqlite_facts(conn: sqlite3.Connection) -> tuple[dict[str, int], set[str], s
     ]
     counts = {t: conn.execute(_count_sql(t)).fetchone()[0] for t in sorted(tables)}
     keys: set[str] = set()
-    if "photos" in counts:
-        for web, thumb in conn.execute("SELECT web_key, thumb_key FROM photos"):
-            keys.update((web, thumb))
+    for sql in referenced_keys_sql(set(counts)):
+        keys.update(row[0] for row in conn.execute(sql))
     revision = None
     if "alembic_version" in counts:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -186,9 +182,8 @@ def _sa_facts(conn: sa.Connection) -> tuple[dict[str, int], set[str], str | None
     tables = sa.inspect(conn).get_table_names()
     counts = {t: conn.execute(sa.text(_count_sql(t))).scalar_one() for t in sorted(tables)}
     keys: set[str] = set()
-    if "photos" in counts:
-        for web, thumb in conn.execute(sa.text("SELECT web_key, thumb_key FROM photos")):
-            keys.update((web, thumb))
+    for sql in referenced_keys_sql(set(counts)):
+        keys.update(conn.execute(sa.text(sql)).scalars())
     revision = None
     if "alembic_version" in counts:
         revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
@@ -252,57 +247,102 @@ def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
-def _photo_files(root: Path) -> tuple[list[tuple[str, Path]], list[str]]:
-    """(key, path) of every stored photo file under ``root``, and names that are not photos."""
-    files, skipped = [], []
-    if not root.is_dir():
-        return files, skipped
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        key = path.relative_to(root).as_posix()
-        if path.name.startswith(".tmp-"):
-            continue  # a write in progress (LocalStorage renames it into place when complete)
+def _fetch(store: Storage, key: str) -> tuple[BinaryIO, int, str] | None:
+    """Read one stored file into a spooled temporary file: (file, size, sha256), or None when
+    the store has no such file."""
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - returned
+    digest = hashlib.sha256()
+    try:
+        with store.open(key) as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+                spool.write(chunk)
+    except FileNotFoundError:
+        spool.close()
+        return None
+    except BaseException:
+        spool.close()
+        raise
+    size = spool.tell()
+    spool.seek(0)
+    return spool, size, digest.hexdigest()  # type: ignore[return-value]
+
+
+def _workers(store: Storage) -> int:
+    """Files read or written at once: an object store answers each request with latency."""
+    return 8 if store.kind == "s3" else 2
+
+
+def _read_ahead(store: Storage, keys: Iterable[str]) -> Iterator[tuple[str, tuple | None]]:
+    """(key, _fetch result) in key order, a bounded number of files read ahead in threads."""
+    workers = _workers(store)
+    with ThreadPoolExecutor(workers, thread_name_prefix="backup-read") as pool:
+        window: deque = deque()
         try:
-            files.append((check_key(key), path))
-        except ValueError:
-            skipped.append(key)
-    return files, skipped
+            for key in keys:
+                window.append((key, pool.submit(_fetch, store, key)))
+                if len(window) >= workers * 2:
+                    key, future = window.popleft()
+                    yield key, future.result()
+            while window:
+                key, future = window.popleft()
+                yield key, future.result()
+        finally:
+            for _key, future in window:  # a failure: close what was read ahead
+                future.cancel()
+                with contextlib.suppress(BaseException):
+                    if (result := future.result()) is not None:
+                        result[0].close()
 
 
 def create_backup(path: Path | str, *, track: Tracker | None = None) -> dict:
     """Write the archive to ``path`` and return its manifest.
 
-    ``track(files)`` wraps the list of photo files in a context manager that yields them (the
-    CLI's progress bar); by default they are just iterated.
+    ``track(keys)`` wraps the list of file keys to archive in a context manager that yields
+    them (the CLI's progress bar); by default they are just iterated. No stored file is deleted
+    from before the snapshot until the last file is read.
     """
     path = Path(path)
     kind = _kind()
-    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    store = get_storage()
     member = DB_MEMBERS[kind]
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as tmp,
+        deletions_held(f"backup {path.name}") as hold,
+    ):
         snapshot = Path(tmp) / PurePosixPath(member).name
         if kind == "sqlite":
             counts, referenced, revision = _snapshot_sqlite(snapshot)
         else:
             counts, referenced, revision = _snapshot_postgresql(snapshot)
-        files, skipped = _photo_files(upload_dir)
+        keys = sorted(referenced)
         partial = Path(tmp) / "archive.tar.gz"
-        photos: dict[str, str] = {}
+        files: dict[str, str] = {}
+        missing: list[str] = []
+        prefix = FILES_PREFIX[FORMAT_VERSION]
         # JPEGs do not compress: level 1 keeps a large photo store quick to back up.
         with (
             tarfile.open(partial, "w:gz", compresslevel=1) as tar,
-            (track or contextlib.nullcontext)(files) as tracked,
+            (track or contextlib.nullcontext)(keys) as tracked,
         ):
             tar.add(snapshot, arcname=member, recursive=False, filter=_anonymous)
-            for key, file_path in tracked:
-                try:
-                    with file_path.open("rb") as handle:
-                        info = tar.gettarinfo(arcname=PHOTOS_PREFIX + key, fileobj=handle)
-                        reader = _HashingReader(handle)
-                        tar.addfile(_anonymous(info), reader)
-                    photos[key] = reader.digest.hexdigest()
-                except FileNotFoundError:
-                    pass  # deleted since the listing: its row was deleted before the snapshot
+            try:
+                for key, fetched in _read_ahead(store, tracked):
+                    hold.renew()
+                    if fetched is None:
+                        missing.append(key)
+                        continue
+                    spool, size, digest = fetched
+                    with spool:
+                        info = tarfile.TarInfo(prefix + key)
+                        info.size = size
+                        info.mode = 0o644
+                        info.mtime = int(datetime.now(UTC).timestamp())
+                        tar.addfile(info, spool)
+                    files[key] = digest
+            except StorageError as error:
+                raise BackupError(f"{error}\nNo archive was written.") from error
             manifest = {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
@@ -314,10 +354,10 @@ def create_backup(path: Path | str, *, track: Tracker | None = None) -> dict:
                     "sha256": _sha256_file(snapshot),
                     "bytes": snapshot.stat().st_size,
                 },
+                "storage": store.kind,
                 "row_counts": counts,
-                "photos": photos,
-                "photos_missing": sorted(referenced - photos.keys()),
-                "files_skipped": skipped,
+                "files": files,
+                "files_missing": sorted(missing),
             }
             data = json.dumps(manifest, indent=2, sort_keys=True).encode()
             info = tarfile.TarInfo(MANIFEST)
@@ -334,8 +374,9 @@ def create_backup(path: Path | str, *, track: Tracker | None = None) -> dict:
 # ---------------------------------------------------------------- reading an archive
 
 
-def _member_kind(member: tarfile.TarInfo) -> tuple[str, str]:
-    """Classify an archive member as ("manifest"|"database"|"photo", name) or raise."""
+def _member_kind(member: tarfile.TarInfo) -> tuple[str, str, int | None]:
+    """Classify an archive member: ("manifest"|"database"|"file", name or key, the format
+    version its prefix belongs to) or raise."""
     name = member.name
     pure = PurePosixPath(name)
     if pure.is_absolute() or ".." in pure.parts or "\\" in name:
@@ -343,16 +384,24 @@ def _member_kind(member: tarfile.TarInfo) -> tuple[str, str]:
     if not member.isfile():
         raise BackupError(f"The archive holds something other than a file: {name!r}")
     if name == MANIFEST:
-        return "manifest", name
+        return "manifest", name, None
     if name in DB_MEMBERS.values():
-        return "database", name
-    if name.startswith(PHOTOS_PREFIX):
-        key = name.removeprefix(PHOTOS_PREFIX)
-        try:
-            return "photo", check_key(key)
-        except ValueError:
-            pass
+        return "database", name, None
+    for version, prefix in FILES_PREFIX.items():
+        if name.startswith(prefix):
+            with contextlib.suppress(ValueError):
+                return "file", check_key(name.removeprefix(prefix)), version
     raise BackupError(f"The archive holds an unexpected file: {name!r}")
+
+
+def _normalised(manifest: dict) -> dict:
+    """A format 1 manifest in format 2's words (``photos`` → ``files``)."""
+    if manifest.get("format_version") == 1:
+        manifest = dict(manifest)
+        manifest["files"] = manifest.pop("photos", {})
+        manifest["files_missing"] = manifest.pop("photos_missing", [])
+        manifest.pop("files_skipped", None)
+    return manifest
 
 
 def _copy(source: BinaryIO, target: Path | None) -> str:
@@ -371,10 +420,11 @@ def _copy(source: BinaryIO, target: Path | None) -> str:
 
 
 def _read_archive(path: Path, staging: Path | None) -> tuple[dict, dict[str, str], str | None]:
-    """One pass over the archive: the manifest, the sha256 of each photo (staged under
-    ``staging/photos`` when given) and of the database file (staged as ``staging/database``)."""
+    """One pass over the archive: the manifest, the sha256 of each stored file (staged under
+    ``staging/files`` when given) and of the database file (staged as ``staging/database``)."""
     manifest: dict | None = None
-    photos: dict[str, str] = {}
+    files: dict[str, str] = {}
+    versions: set[int] = set()
     database: str | None = None
     try:
         tar = tarfile.open(path, "r:*")  # noqa: SIM115 - closed below
@@ -384,7 +434,7 @@ def _read_archive(path: Path, staging: Path | None) -> tuple[dict, dict[str, str
         for member in tar:
             if member.isdir():
                 continue
-            kind, name = _member_kind(member)
+            kind, name, version = _member_kind(member)
             handle = tar.extractfile(member)
             if handle is None:  # pragma: no cover - isfile() members always have data
                 continue
@@ -400,45 +450,58 @@ def _read_archive(path: Path, staging: Path | None) -> tuple[dict, dict[str, str
                     target = staging / "database" if staging else None
                     database = _copy(handle, target)
                 else:
+                    versions.add(version)  # type: ignore[arg-type]
                     target = None
                     if staging:
-                        target = staging.joinpath("photos", *name.split("/"))
+                        target = staging.joinpath("files", *name.split("/"))
                         target.parent.mkdir(parents=True, exist_ok=True)
-                    photos[name] = _copy(handle, target)
+                    files[name] = _copy(handle, target)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{path} is not a backup made by `backup create` (no manifest).")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    version = manifest.get("format_version")
+    if version not in FILES_PREFIX:
         raise BackupError(
-            f"This app reads backup format {FORMAT_VERSION}; the archive has format "
-            f"{manifest.get('format_version')}."
+            f"This app reads backup formats {', '.join(map(str, FILES_PREFIX))}; the archive "
+            f"has format {version}: it was made by a newer version of the app."
         )
-    return manifest, photos, database
+    if versions - {version}:
+        raise BackupError(
+            f"The archive mixes file folders of several formats; a format {version} archive "
+            f"keeps its files under {FILES_PREFIX[version]}."
+        )
+    return _normalised(manifest), files, database
 
 
-def _archive_problems(manifest: dict, photos: dict[str, str], database: str | None) -> list[str]:
-    """Differences between what the archive holds and what its manifest promises."""
+def _archive_problems(manifest: dict, files: dict[str, str], database: str | None) -> list[str]:
+    """Differences between what the archive holds and what its manifest promises, and files
+    the database names that the backup could not find."""
     problems = []
     expected = manifest.get("database", {})
     if database is None:
         problems.append("the database file is missing from the archive")
     elif database != expected.get("sha256"):
         problems.append("the database file does not match its sha256 in the manifest")
-    listed = manifest.get("photos", {})
-    for key in sorted(listed.keys() - photos.keys()):
-        problems.append(f"photo {key} is missing from the archive")
-    for key in sorted(photos.keys() - listed.keys()):
-        problems.append(f"photo {key} is in the archive but not in the manifest")
-    for key in sorted(listed.keys() & photos.keys()):
-        if listed[key] != photos[key]:
-            problems.append(f"photo {key} does not match its sha256 in the manifest")
+    listed = manifest.get("files", {})
+    for key in sorted(listed.keys() - files.keys()):
+        problems.append(f"file {key} is missing from the archive")
+    for key in sorted(files.keys() - listed.keys()):
+        problems.append(f"file {key} is in the archive but not in the manifest")
+    for key in sorted(listed.keys() & files.keys()):
+        if listed[key] != files[key]:
+            problems.append(f"file {key} does not match its sha256 in the manifest")
+    for key in manifest.get("files_missing", []):
+        problems.append(
+            f"file {key} is named by a row in the database but was not in the store when the "
+            "backup was made"
+        )
     return problems
 
 
 def verify_backup(path: Path | str) -> RestoreReport:
     """Check an archive against its manifest without restoring anything."""
-    manifest, photos, database = _read_archive(Path(path), None)
-    report = RestoreReport(manifest=manifest, photos=len(photos))
-    report.problems = _archive_problems(manifest, photos, database)
+    manifest, files, database = _read_archive(Path(path), None)
+    report = RestoreReport(manifest=manifest, files=len(files))
+    report.problems = _archive_problems(manifest, files, database)
     return report
 
 
@@ -499,36 +562,53 @@ def _restore_postgresql(staged: Path) -> None:
     )
 
 
-def _put_photos(staging: Path, upload_dir: Path, keys: list[str], force: bool) -> list[str]:
-    """Move staged photo files into the upload folder; return keys that clashed."""
-    clashes = []
-    for key in keys:
-        source = staging.joinpath("photos", *key.split("/"))
-        target = upload_dir.joinpath(*key.split("/"))
-        if target.exists() and not force and _sha256_file(target) != _sha256_file(source):
-            clashes.append(key)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(source, target)
-        os.chmod(target, 0o644)
-    return clashes
-
-
-def _staging_dir(upload_dir: Path) -> tempfile.TemporaryDirectory:
-    """A scratch folder beside the uploads (same file system: photos are renamed into place)."""
+def _sha256_stored(store: Storage, key: str) -> str | None:
+    """The sha256 of a stored file, or None if there is none."""
     try:
-        upload_dir.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.TemporaryDirectory(dir=upload_dir.parent, prefix=".restore-")
-    except OSError:
-        return tempfile.TemporaryDirectory(prefix="inspect-restore-")
+        with store.open(key) as handle:
+            return _copy(handle, None)
+    except FileNotFoundError:
+        return None
+
+
+def _put_files(staging: Path, store: Storage, keys: list[str], force: bool) -> list[str]:
+    """Put staged files into the store (a few at once); return keys that clashed: an existing
+    file with other content, kept unless ``force``."""
+
+    def put(key: str) -> str | None:
+        source = staging.joinpath("files", *key.split("/"))
+        if not force and store.exists(key):
+            if _sha256_stored(store, key) == _sha256_file(source):
+                return None  # already there, the same bytes
+            return key
+        with source.open("rb") as handle:
+            store.put(key, handle)
+        return None
+
+    with ThreadPoolExecutor(_workers(store), thread_name_prefix="restore-put") as pool:
+        return [key for key in pool.map(put, keys) if key is not None]
+
+
+def _staging_dir(store: Storage) -> tempfile.TemporaryDirectory:
+    """A scratch folder for the archive's files: beside a local store's folder (the same
+    file system, so its free space is what counts), else in the system's temporary folder."""
+    root = getattr(store, "root", None)
+    if root is not None:
+        try:
+            root.parent.mkdir(parents=True, exist_ok=True)
+            return tempfile.TemporaryDirectory(dir=root.parent, prefix=".restore-")
+        except OSError:
+            pass
+    return tempfile.TemporaryDirectory(prefix="inspect-restore-")
 
 
 def restore_backup(
     path: Path | str, *, force: bool = False, allow_damaged: bool = False
 ) -> RestoreReport:
-    """Restore an archive into this (empty) instance and verify the result."""
+    """Restore an archive into this (empty) instance and its store, and verify the result."""
     path = Path(path)
     kind = _kind()
+    store = get_storage()
     if not force:
         in_use = {t: n for t, n in _target_rows().items() if n}
         if in_use:
@@ -537,10 +617,9 @@ def restore_backup(
                 f"The target database is not empty ({rows}). Restore into an empty instance, "
                 "or pass --force to replace its data."
             )
-    upload_dir = Path(current_app.config["UPLOAD_DIR"])
-    with _staging_dir(upload_dir) as tmp:
+    with _staging_dir(store) as tmp:
         staging = Path(tmp)
-        manifest, photos, database = _read_archive(path, staging)
+        manifest, files, database = _read_archive(path, staging)
         report = RestoreReport(manifest=manifest)
         archive_kind = manifest.get("database", {}).get("kind")
         if archive_kind != kind:
@@ -555,28 +634,33 @@ def restore_backup(
                 f"know (it is at {', '.join(heads)}): the backup was made by a newer version. "
                 "Install that version, then restore."
             )
-        damage = _archive_problems(manifest, photos, database)
+        damage = _archive_problems(manifest, files, database)
         if damage and not allow_damaged:
             raise BackupError(
-                "The archive does not match its manifest; nothing was restored:\n  "
+                "The archive is damaged; nothing was restored:\n  "
                 + "\n  ".join(damage)
                 + "\nPass --allow-damaged to restore what it holds anyway."
             )
         report.problems += damage
         if database is None:
             raise BackupError("The archive holds no database file; nothing was restored.")
+        try:
+            clashes = _put_files(staging, store, sorted(files), force)
+        except StorageError as error:
+            raise BackupError(f"{error}\nThe database was not restored.") from error
         if kind == "sqlite":
             _restore_sqlite(staging / "database")
         else:
             _restore_postgresql(staging / "database")
-        clashes = _put_photos(staging, upload_dir, sorted(photos), force)
         report.problems += [
-            f"photo {key} already exists with different content; kept the existing file "
+            f"file {key} already exists with different content; kept the existing file "
             "(--force replaces it)"
             for key in clashes
         ]
-    report.photos = len(photos) - len(clashes)
-    _verify_restored(report, upload_dir)
+    report.files = len(files) - len(clashes)
+    report.notes.append(f"files restored into the {store.describe()}")
+    _verify_restored(report, store)
+    _release_holds()
     if revision and heads and revision not in heads:
         report.notes.append(
             "The restored database is at an older migration: run "
@@ -587,7 +671,16 @@ def restore_backup(
     return report
 
 
-def _verify_restored(report: RestoreReport, upload_dir: Path) -> None:
+def _release_holds() -> None:
+    """The backup's own deletion hold is in its snapshot; the restored instance must not wait
+    for a backup that is not running there."""
+    with db.engine.begin() as conn:
+        if StorageHold.__tablename__ in sa.inspect(conn).get_table_names():
+            conn.execute(sa.delete(StorageHold))
+    db.engine.dispose()
+
+
+def _verify_restored(report: RestoreReport, store: Storage) -> None:
     """Count rows and hash files of the restored instance against the manifest."""
     manifest = report.manifest
     with db.engine.connect() as conn:
@@ -598,20 +691,22 @@ def _verify_restored(report: RestoreReport, upload_dir: Path) -> None:
         got = counts.get(table)
         if got != expected:
             report.problems.append(f"table {table}: {got} rows restored, {expected} in the backup")
-    for key, expected in sorted(manifest.get("photos", {}).items()):
-        target = upload_dir.joinpath(*key.split("/"))
-        if not target.is_file():
-            report.problems.append(f"photo {key} is missing after the restore")
-        elif _sha256_file(target) != expected:
-            report.problems.append(f"photo {key} does not match its sha256 in the manifest")
-    already_missing = set(manifest.get("photos_missing", []))
-    for key in sorted(referenced - manifest.get("photos", {}).keys() - already_missing):
-        report.problems.append(f"photo {key} is referenced by the database but not restored")
+    listed = sorted(manifest.get("files", {}).items())
+    with ThreadPoolExecutor(_workers(store), thread_name_prefix="restore-check") as pool:
+        digests = pool.map(lambda item: _sha256_stored(store, item[0]), listed)
+        for (key, expected), digest in zip(listed, digests, strict=True):
+            if digest is None:
+                report.problems.append(f"file {key} is missing after the restore")
+            elif digest != expected:
+                report.problems.append(f"file {key} does not match its sha256 in the manifest")
+    already_missing = set(manifest.get("files_missing", []))
+    for key in sorted(referenced - manifest.get("files", {}).keys() - already_missing):
+        report.problems.append(f"file {key} is referenced by the database but not restored")
 
 
 # ---------------------------------------------------------------- CLI
 
-backup_cli = AppGroup("backup", help="Back up and restore the database and photos.")
+backup_cli = AppGroup("backup", help="Back up and restore the database and stored files.")
 
 
 def _echo_report(report: RestoreReport, what: str) -> None:
@@ -622,7 +717,7 @@ def _echo_report(report: RestoreReport, what: str) -> None:
     )
     if report.rows:
         click.echo(f"  {sum(report.rows.values())} rows in {len(report.rows)} tables")
-    click.echo(f"  {report.photos} photo files")
+    click.echo(f"  {report.files} stored files (photos)")
     for note in report.notes:
         click.echo(f"  note: {note}")
     if report.problems:
@@ -631,28 +726,38 @@ def _echo_report(report: RestoreReport, what: str) -> None:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1)
     if report.rows:
-        click.echo("  verified: row counts and photo hashes match the manifest")
+        click.echo("  verified: row counts and file hashes match the manifest")
     else:
-        click.echo("  verified: the database file and photo hashes match the manifest")
+        click.echo("  verified: the database file and file hashes match the manifest")
 
 
 @backup_cli.command("create")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def create_command(path: Path) -> None:
-    """Write one archive: a consistent database snapshot, every photo file, a manifest."""
+    """Write one archive: a consistent database snapshot, the files its rows name, a manifest.
+    Exits 1 (the archive is still written) when rows name files the store does not have."""
+    store = get_storage()
     manifest = create_backup(
-        path, track=lambda files: click.progressbar(files, label="Photos", file=sys.stderr)
+        path, track=lambda keys: click.progressbar(keys, label="Files", file=sys.stderr)
     )
     rows = sum(manifest["row_counts"].values())
     click.echo(
         f"Wrote {path}: {manifest['database']['kind']} database "
         f"({rows} rows in {len(manifest['row_counts'])} tables, migration "
-        f"{manifest['alembic_revision']}), {len(manifest['photos'])} photo files"
+        f"{manifest['alembic_revision']}), {len(manifest['files'])} stored files from the "
+        f"{store.describe()}"
     )
-    for key in manifest["photos_missing"]:
-        click.echo(f"warning: photo file {key} is referenced but was not found", err=True)
-    for name in manifest["files_skipped"]:
-        click.echo(f"warning: {name} in the upload folder is not a photo file; skipped", err=True)
+    missing = manifest["files_missing"]
+    if missing:
+        for key in missing:
+            click.echo(f"error: file {key} is named by a row but is not in the store", err=True)
+        click.echo(
+            f"error: the archive is incomplete ({len(missing)} file(s) missing from the store): "
+            "`backup verify` fails on it and `backup restore` needs --allow-damaged. Find out "
+            "what removed the files (`storage check --files`).",
+            err=True,
+        )
+        raise SystemExit(1)
 
 
 @backup_cli.command("restore")
@@ -661,10 +766,11 @@ def create_command(path: Path) -> None:
 @click.option(
     "--allow-damaged",
     is_flag=True,
-    help="Restore even when files in the archive do not match the manifest.",
+    help="Restore even when the archive is damaged or incomplete (rows without their files).",
 )
 def restore_command(path: Path, force: bool, allow_damaged: bool) -> None:
-    """Restore an archive into an empty instance, then verify rows and photo hashes."""
+    """Restore an archive into an empty instance and its file store (local folder or S3,
+    whichever made the archive), then verify rows and file hashes."""
     report = restore_backup(path, force=force, allow_damaged=allow_damaged)
     _echo_report(report, f"Restored {path}")
 
@@ -672,5 +778,6 @@ def restore_command(path: Path, force: bool, allow_damaged: bool) -> None:
 @backup_cli.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify_command(path: Path) -> None:
-    """Check an archive against its manifest without restoring it."""
+    """Check an archive against its manifest without restoring it; fails when the archive is
+    damaged or rows in it name files it does not hold."""
     _echo_report(verify_backup(path), f"Checked {path}")

@@ -12,6 +12,9 @@ def register(app: Flask) -> None:
     from .checklists.cli import checklists_cli
     from .demo import demo_cli
     from .factories.cli import regions_cli
+    from .jobs.worker import worker_command
+    from .storage.cli import storage_cli
 
-    for group in (users_cli, regions_cli, checklists_cli, demo_cli, backup_cli):
+    for group in (users_cli, regions_cli, checklists_cli, demo_cli, backup_cli, storage_cli):
         app.cli.add_command(group)
+    app.cli.add_command(worker_command)

@@ -7,7 +7,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from . import demo_story
+from . import demo_pictures, demo_story
 from .accounts import services as account_services
 from .accounts.models import Role, User
 from .cases import demo as cases_demo
@@ -175,9 +175,30 @@ def load_demo(progress=None) -> dict:
 @demo_cli.command("load")
 def load_command() -> None:
     """Load demo regions, factories, users and their story (idempotent)."""
+    try:
+        demo_pictures.cjk_font_file()  # before anything is written: captions must be readable
+    except demo_pictures.NoCJKFont as error:
+        raise click.ClickException(str(error)) from error
     with click.progressbar(length=len(FACTORIES), label="Demo factories") as bar:
-        load_demo(progress=bar.update)
+        context = load_demo(progress=bar.update)
     db.session.commit()
-    click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000 with:")
-    for username, role, _name, _regions, _factory in USERS:
-        click.echo(f"  {username:<14} {role.value:<10} password: {DEMO_PASSWORD}")
+    click.echo(f"Demo data loaded. Demo users (password: {DEMO_PASSWORD}):")
+    for line in user_lines(context["factories"]):
+        click.echo(line)
+
+
+def user_lines(factories: list[Factory]) -> list[str]:
+    """One line per demo user: name, role, and the regions or factory it covers."""
+    regions = {
+        code: name for code, name in db.session.execute(sa.select(Region.code, Region.name_zh))
+    }
+    lines = []
+    for username, role, name, region_codes, factory_index in USERS:
+        if factory_index is not None:
+            scope = factories[factory_index].name_zh
+        elif region_codes:
+            scope = "、".join(regions.get(code, code) for code in region_codes)
+        else:
+            scope = "—"
+        lines.append(f"  {username:<16} {role.value:<10} {name}  [{scope}]")
+    return lines

@@ -34,6 +34,7 @@ from .extensions import db, local_today, utcnow
 from .factories import uscc
 from .factories.cli import load_regions
 from .factories.models import Region, RegionLevel, Sector
+from .inspections import services as inspection_services
 
 CHUNK = 5000  # rows per INSERT executemany, each in its own transaction
 FACTORY_BATCH = 40  # factories built in memory before their rows are written
@@ -157,6 +158,15 @@ def _clause(text: str, limit: int = 60) -> str:
 # ---------------------------------------------------------------- setup (ORM, small)
 
 
+def _answer_values(item) -> tuple[str, ...]:
+    """The item's answer values; for yes/no: (the good answer, the problem answer, N/A)."""
+    values = tuple(option[0] for option in item.answer_kind.options())
+    if item.answers.kind == "yes_no":
+        problem = item.answers.problem
+        return ("no" if problem == "yes" else "yes", problem, *values[2:])
+    return values
+
+
 def _checklist_plans() -> list[tuple[_ChecklistPlan, float]]:
     checklist_services.load_files()
     plans = []
@@ -169,10 +179,14 @@ def _checklist_plans() -> list[tuple[_ChecklistPlan, float]]:
             (
                 item.id,
                 item.answers.kind,
-                tuple(option[0] for option in item.answer_kind.options()),
+                _answer_values(item),
                 item.areas[0],
                 _clause(item.text.zh),
-                item.how.zh,
+                (item.how or item.text).zh,
+                # Findings on a decisive item are major, rated at least at its risk floor.
+                (inspection_services.floor_rating(item.risk_floor) if item.risk_floor else (1, 1))
+                if inspection_services.is_decisive_item(item)
+                else None,
             )
             for item in checklist.items()
         )
@@ -230,9 +244,8 @@ def _demo_images(count: int = 4) -> list[dict]:
     from PIL import Image, ImageDraw
 
     from .photos.ingest import ingest
-    from .photos.services import storage
+    from .photos.services import store_photo_files
 
-    store = storage()
     palette = ((180, 70, 50), (60, 120, 170), (90, 150, 80), (200, 160, 40), (120, 90, 160))
     images = []
     for n in range(count * 2):
@@ -250,11 +263,12 @@ def _demo_images(count: int = 4) -> list[dict]:
         buffer = io.BytesIO()
         im.save(buffer, "JPEG", quality=80)
         photo = ingest(buffer.getvalue())
+        web_key, thumb_key = store_photo_files(photo.web, photo.thumb)
         images.append(
             {
                 "kind": kind,
-                "web_key": store.put(photo.web),
-                "thumb_key": store.put(photo.thumb),
+                "web_key": web_key,
+                "thumb_key": thumb_key,
                 "width": photo.width,
                 "height": photo.height,
                 "web_width": photo.web_width,
@@ -524,7 +538,7 @@ class _Generator:
         answers: dict[str, object] = {}
         bad: list[tuple] = []
         for item in plan.items:
-            item_id, kind, options, _area, _title, _how = item
+            item_id, kind, options, _area, _title, _how, _floor = item
             if kind == "propose_action":
                 if rng.random() < good:
                     value = "no"
@@ -539,6 +553,15 @@ class _Generator:
                     value = "compliant"
                 else:
                     value = "not_compliant"
+                    bad.append(item)
+            elif kind == "yes_no":
+                roll = rng.random()
+                if roll < 0.06 and len(options) > 2:
+                    value = options[2]
+                elif roll < 0.06 + good * 0.94:
+                    value = options[0]
+                else:
+                    value = options[1]
                     bad.append(item)
             elif kind == "number":
                 value = rng.randint(0, 50)
@@ -559,11 +582,13 @@ class _Generator:
 
     def finding(self, factory_id, inspection_id, item, by, at: datetime, draft, member, people):
         rng = self.rng
-        item_id, _kind, _options, area, title, how = item
+        item_id, _kind, _options, area, title, how, floor = item
         finding_id = self.ids.take("findings")
         likelihood, severity = rng.randint(1, 5), rng.randint(1, 5)
+        if floor and likelihood * severity < floor[0] * floor[1]:
+            likelihood, severity = floor
         risk = likelihood * severity
-        major = risk >= 16 and rng.random() < 0.5
+        major = bool(floor) or (risk >= 16 and rng.random() < 0.5)
         fixed = rng.random() < 0.1
         row = {
             "id": finding_id,
@@ -584,7 +609,6 @@ class _Generator:
             "risk_level": _risk_level(risk),
             "fixed_on_spot": fixed,
             "closed_at": at if fixed else None,
-            "client_id": None,
             "client_digest": None,
             "created_by_id": by,
             "created_at": at,
@@ -623,7 +647,7 @@ class _Generator:
             self.now - timedelta(minutes=10),
         )
         plan = rng.choice(self.plans)
-        _item_id, _kind, _options, _area, title, how = rng.choice(plan.items)
+        _item_id, _kind, _options, _area, title, how, _floor = rng.choice(plan.items)
         self.action(
             factory_id,
             finding_id=None,

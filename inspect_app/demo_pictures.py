@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import math
 import random
+import shutil
+import subprocess  # nosec B404  # fc-list, to find the installed CJK fonts
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -25,18 +27,91 @@ GREEN = (40, 130, 70)
 GUARD = (120, 170, 200)
 
 
-@lru_cache(maxsize=4)
-def _font(size: int):
-    """A CJK-capable font when one is installed (for Chinese captions), else Pillow's own."""
+#: Families that draw Simplified Chinese, best first; a Japanese or Traditional face of the same
+#: collection draws the same characters (with regional glyph shapes) when SC is not there.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Noto Sans CJK",
+    "WenQuanYi",
+    "Droid Sans Fallback",
+)
+CJK_PROBE = "演示图片整改前后"
+
+
+class NoCJKFont(RuntimeError):
+    """No installed font draws Chinese: captions would show as boxes."""
+
+
+def _candidates():
+    """(path, face index) of installed fonts, CJK sans faces first: fontconfig's list when
+    fc-list is there, else matplotlib's (its cache can predate a font installed later)."""
+    found: list[tuple[str, int, str]] = []
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        try:
+            out = subprocess.run(  # noqa: S603  # nosec B603  # fixed program and arguments
+                [fc_list, ":lang=zh-cn", "--format", "%{file}|%{index}|%{family}|%{style}\n"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=False,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        for line in out.splitlines():
+            path, _, rest = line.partition("|")
+            index, _, rest = rest.partition("|")
+            family, _, style = rest.partition("|")
+            if path and index.isdigit() and "Bold" not in style:
+                found.append((path, int(index), family))
     try:
         from matplotlib import font_manager
 
         for entry in font_manager.fontManager.ttflist:
-            if entry.name == "Noto Sans CJK SC" and "Regular" in entry.fname:
-                return ImageFont.truetype(entry.fname, size, index=getattr(entry, "index", 0))
-    except (ImportError, OSError):
+            if entry.weight in (400, "normal", "regular"):
+                found.append((entry.fname, getattr(entry, "index", 0), entry.name))
+    except ImportError:  # pragma: no cover - matplotlib is a dependency
         pass
-    return ImageFont.load_default(size=size)
+
+    def rank(candidate):
+        family = candidate[2]
+        for n, wanted in enumerate(CJK_FAMILIES):
+            if wanted in family and "Mono" not in family:
+                return n
+        return len(CJK_FAMILIES)
+
+    return [(path, index) for path, index, _family in sorted(found, key=rank)]
+
+
+def _draws_chinese(font) -> bool:
+    """Whether the font has real glyphs for Chinese (not the .notdef box for each)."""
+    boxes = {font.getmask(ch).getbbox() and bytes(font.getmask(ch)) for ch in CJK_PROBE}
+    return len(boxes) > 2
+
+
+@lru_cache(maxsize=1)
+def cjk_font_file() -> tuple[str, int]:
+    """The installed font file (and face index) the captions are drawn with; NoCJKFont when
+    none draws Chinese (Debian: apt-get install fonts-noto-cjk)."""
+    for path, index in _candidates():
+        try:
+            font = ImageFont.truetype(path, 22, index=index)
+        except OSError:
+            continue
+        if _draws_chinese(font):
+            return path, index
+    raise NoCJKFont(
+        "No installed font draws Chinese, so the demo pictures' captions would show as boxes. "
+        "Install one (Debian/Ubuntu: apt-get install fonts-noto-cjk) and run this again."
+    )
+
+
+@lru_cache(maxsize=4)
+def _font(size: int):
+    """The CJK font for Chinese captions (NoCJKFont when none is installed)."""
+    path, index = cjk_font_file()
+    return ImageFont.truetype(path, size, index=index)
 
 
 def _room(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:

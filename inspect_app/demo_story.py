@@ -35,6 +35,7 @@ from .demo_pictures import picture
 from .extensions import db, local_today, utcnow
 from .factories.kpis import add_months
 from .factories.models import Factory, KpiRecord
+from .inspections import services as inspection_services
 from .inspections.models import (
     Answer,
     Finding,
@@ -724,6 +725,12 @@ class FactoryStory:
                     values[item.id] = "not_applicable"
                 else:
                     values[item.id] = "not_compliant" if bad else "compliant"
+            elif kind == "yes_no":
+                problem = item.answers.problem
+                if self.rng.random() < 0.04:
+                    values[item.id] = "na"
+                else:
+                    values[item.id] = problem if bad else ("no" if problem == "yes" else "yes")
             elif kind == "choice":
                 if item.id == "dust-01":
                     values[item.id] = "yes" if sector in ("rubber_plastics", "garments") else "no"
@@ -846,9 +853,15 @@ class FactoryStory:
             priority = kind.is_priority(value)
             likelihood = self.rng.randint(3, 4) if priority else self.rng.randint(1, 3)
             severity = self.rng.randint(4, 5) if priority else self.rng.randint(2, 4)
+            decisive = inspection_services.is_decisive_item(item)
+            if item.risk_floor:
+                floor = inspection_services.floor_rating(item.risk_floor)
+                if likelihood * severity < floor[0] * floor[1]:
+                    likelihood, severity = floor  # never below the item's risk floor
             score = likelihood * severity
             level = _risk_level(score)
-            grade = Grade.MAJOR if score >= 16 and self.rng.random() < 0.5 else Grade.GENERAL
+            major = decisive or (score >= 16 and self.rng.random() < 0.5)
+            grade = Grade.MAJOR if major else Grade.GENERAL
             fixed = grade is Grade.GENERAL and score <= 4 and self.rng.random() < 0.4
             row = {
                 "inspection_id": inspection_id,

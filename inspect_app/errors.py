@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .storage.base import StorageError
 
 
 class DomainError(Exception):
@@ -39,6 +40,37 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+class StaleVersion(Conflict):
+    """The client edited an older version of `current`: the API answers 409 with the record as
+    it is now in `error.current`, for the user to choose field by field."""
+
+    code = "stale_version"
+
+    def __init__(self, message: str, *, current=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.current = current
+
+
+class NotFound(DomainError):
+    """No such record in the user's scope: a 404, so that its existence does not leak."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self, message: str | None = None, **kwargs):
+        super().__init__(message or _http_message(404, ""), **kwargs)
+
+
+class Forbidden(DomainError):
+    """The record is in the user's scope, but their role may not do this."""
+
+    status = 403
+    code = "forbidden"
+
+    def __init__(self, message: str | None = None, **kwargs):
+        super().__init__(message or _http_message(403, ""), **kwargs)
 
 
 def wants_json() -> bool:
@@ -95,7 +127,7 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return json_error(error.status, error.code, error.message, error.fields)
         return render_template(
-            "errors/error.html", status=error.status, message=error.message
+            "errors/error.html", status=error.status, message=error.message, fields=error.fields
         ), error.status
 
     @app.errorhandler(StaleDataError)
@@ -104,10 +136,22 @@ def register_error_handlers(app: Flask) -> None:
         # other one committed first. The services turn this into their own 409 where they
         # flush; an autoflush elsewhere (a query before the flush) lands here: a 409 too.
         db.session.rollback()
-        message = _("Someone else changed this record at the same time. Reload and try again.")
+        message = stale_message()
         if wants_json():
             return json_error(409, "stale_version", message)
         return render_template("errors/error.html", status=409, message=message), 409
+
+    @app.errorhandler(StorageError)
+    def handle_storage_error(error: StorageError):
+        # The object store is down or refused: nothing of the request was kept; retry later.
+        db.session.rollback()
+        app.logger.error("File store failed on %s %s: %s", request.method, request.path, error)
+        message = _("The file store cannot be reached; please try again in a moment.")
+        if wants_json():
+            body, status = json_error(503, "storage_unavailable", message)
+            return body, status, {"Retry-After": "30"}
+        page = render_template("errors/error.html", status=503, message=message)
+        return page, 503, {"Retry-After": "30"}
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
@@ -145,12 +189,14 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("errors/error.html", status=500, message=message), 500
 
 
-def check_version(record, expected_version: int | None, message: str) -> None:
-    """Refuse an edit made on a stale copy of a versioned record (findings, actions, cases).
+def stale_message() -> str:
+    return _("Someone else changed this record at the same time. Reload and try again.")
 
-    No version at all is a 400; a stale one is a 409 carrying the current record in
-    `error.current`, so the API can show the user both versions.
-    """
+
+def check_version(record, expected_version: int | None, message: str | None = None) -> None:
+    """The one optimistic-locking rule: an edit of a versioned record names the version it was
+    made on. No version is a 400; another one is a 409 carrying the record as it is now
+    (`StaleVersion.current`), so the client can show both versions to choose from."""
     if expected_version is None:
         raise DomainError(
             _("Send the version you edited."),
@@ -159,6 +205,19 @@ def check_version(record, expected_version: int | None, message: str) -> None:
             code="bad_request",
         )
     if expected_version != record.version:
-        error = Conflict(message, fields={"version": record.version}, code="stale_version")
-        error.current = record
-        raise error
+        raise StaleVersion(
+            message or stale_message(), current=record, fields={"version": record.version}
+        )
+
+
+def flush_versioned(record, message: str | None = None) -> None:
+    """Flush an edit of a versioned record. Two saves that passed `check_version` at the same
+    moment meet here: the one that commits second finds the row's version moved on (SQLAlchemy's
+    StaleDataError) and becomes the same 409 as a stale version."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # The failed flush left the session unusable; the message needs it (it reads the user's
+        # language) and the 409 shows the record as the other save left it.
+        db.session.rollback()
+        raise StaleVersion(message or stale_message(), current=record) from None

@@ -25,6 +25,15 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+@sa.event.listens_for(sa.Table, "after_parent_attach")
+def _never_reuse_keys(table: sa.Table, parent) -> None:
+    """Integer keys are never reused on SQLite either (AUTOINCREMENT): without it a discarded
+    draft's id went to the next inspection, and a device's queued changes for the discarded
+    one landed in another factory's inspection. PostgreSQL's sequences never reuse a value."""
+    if parent is Base.metadata:
+        table.dialect_options["sqlite"]["autoincrement"] = True
+
+
 class _CatalogueDomain(Domain):
     """Finds catalogues by language_TERRITORY folder ("zh_CN").
 
@@ -117,6 +126,13 @@ def configure_sqlite(engine: sa.Engine) -> None:
     def _on_begin(connection):
         read_only = has_request_context() and request.method in _READ_ONLY_METHODS
         connection.exec_driver_sql("BEGIN" if read_only or not protect else "BEGIN IMMEDIATE")
+
+
+def new_client_id() -> str:
+    """A record's id for devices (a UUID): made on the device, or here when none was sent."""
+    import uuid
+
+    return str(uuid.uuid4())
 
 
 def utcnow():

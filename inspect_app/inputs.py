@@ -39,6 +39,13 @@ def _bad_names(pairs) -> list[str]:
     return [name for name, value in pairs if not (storable(name) and storable(value))]
 
 
+def refuse_nameless_parts() -> None:
+    """A 400 for a multipart part without a name, before anything reads the form (the CSRF
+    check looks through the form's names and would fail on a missing one)."""
+    if request.mimetype in FORM_TYPES and (None in request.form or None in request.files):
+        raise DomainError(_("Every part of a form needs a name."), code="bad_request", status=400)
+
+
 def refuse_unstorable_text() -> None:
     """Raise a 400 `bad_text` when the path, query, form fields or JSON body hold such text."""
     bad: list[str] = []
@@ -46,7 +53,9 @@ def refuse_unstorable_text() -> None:
         bad.append("path")
     bad += _bad_names(request.args.items(multi=True))
     if request.mimetype in FORM_TYPES:
+        refuse_nameless_parts()
         bad += _bad_names(request.form.items(multi=True))
+        bad += [name for name in request.files if not storable(name)]
     elif request.is_json:
         try:
             data = request.get_json(silent=True)

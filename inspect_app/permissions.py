@@ -191,7 +191,21 @@ def can_view_case(user: User, case) -> bool:
 
 
 def can_edit_case(user: User, case) -> bool:
-    """Trainers who may see a case edit, publish and blur it; so do admins."""
+    """Admins edit any case. A trainer edits a draft they may see; a published case only if
+    they are one of its editors (or no trainer has worked on it yet): other trainers copy it
+    into a new draft of their own instead of changing or withdrawing someone's work."""
+    if not can_use_case_library(user) or not can_view_case(user, case):
+        return False
+    if user.role is Role.ADMIN or case.status.value != "published":
+        return True
+    from .cases.services import trainer_editor_ids
+
+    editors = trainer_editor_ids(case)
+    return not editors or user.id in editors
+
+
+def can_copy_case(user: User, case) -> bool:
+    """Trainers and admins copy any case they may see into a new draft of their own."""
     return can_use_case_library(user) and can_view_case(user, case)
 
 

@@ -88,8 +88,23 @@ def run_migrations_online():
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+        if connection.dialect.name != "sqlite":
+            with context.begin_transaction():
+                context.run_migrations()
+            return
+        # SQLite rebuilds a table to change it (batch mode): with foreign keys on, dropping the
+        # old table would cascade to, or be refused by, the rows pointing at it. They can be
+        # turned off only outside a transaction; the keys are checked before the commit.
+        raw = connection.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows pointing nowhere: {broken[:10]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

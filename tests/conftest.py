@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import socket
+import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support import PASSWORD, PG_URL, REPO, region
+from support import PASSWORD, PG_URL, REPO, S3_ENDPOINT, region
 
 from inspect_app import create_app
 from inspect_app.accounts import services as account_services
@@ -42,12 +44,18 @@ def base_config(database_url: str, tmp_path: Path) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "STORAGE_BACKEND": "local",  # whatever INSPECT_STORAGE says; s3 only where asked
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "SERVER_NAME": None,
         # Cheaper scrypt parameters: the same scheme, fast enough for hundreds of test users.
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        # Jobs run on the embedded thread pool (tests/test_jobs.py also drives Redis). The
+        # report PDFs kept at submit are rendered only where a test asks for them (CPU).
+        "REDIS_URL": None,
+        "JOBS_AT_SUBMIT": False,
+        "PDF_WAIT_SECONDS": 120,
     }
 
 
@@ -74,21 +82,106 @@ def _truncate_all() -> None:
     db.session.commit()
 
 
+@pytest.fixture(scope="session")
+def s3_server():
+    """The endpoint URL of an S3-compatible server on loopback: INSPECT_TEST_S3_ENDPOINT_URL
+    (`.ci/run` starts `moto_server` for the PostgreSQL run), else moto's server mode started
+    here in a thread (a real HTTP server: nothing in boto3 is patched)."""
+    if S3_ENDPOINT:
+        host, port = S3_ENDPOINT.split("//", 1)[1].split("/")[0].rsplit(":", 1)
+        try:
+            socket.create_connection((host, int(port)), timeout=5).close()
+        except OSError as error:
+            pytest.fail(f"INSPECT_TEST_S3_ENDPOINT_URL={S3_ENDPOINT} does not answer: {error}")
+        yield S3_ENDPOINT
+        return
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as error:
+        pytest.skip(f"no S3-compatible server: moto[server] is not installed ({error})")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    try:
+        server.start()
+    except OSError as error:
+        pytest.skip(f"moto's S3 server could not start on loopback: {error}")
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
 @pytest.fixture
-def app(_template_db, tmp_path):
+def s3_buckets(s3_server):
+    """Builder: a new, empty bucket on the S3 server; returns its app settings (as the
+    INSPECT_S3_* variables would give them). Emptied and removed after the test."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="test-key",
+        aws_secret_access_key="test-secret",
+    )
+    made = []
+
+    def make() -> dict:
+        name = f"inspect-test-{uuid.uuid4().hex[:16]}"
+        client.create_bucket(Bucket=name)
+        made.append(name)
+        return {
+            "STORAGE_BACKEND": "s3",
+            "S3_ENDPOINT_URL": s3_server,
+            "S3_BUCKET": name,
+            "S3_REGION": "us-east-1",
+            "S3_ACCESS_KEY_ID": "test-key",
+            "S3_SECRET_ACCESS_KEY": "test-secret",
+            "S3_PREFIX": "inspect/",
+            "S3_ADDRESSING_STYLE": "path",
+        }
+
+    yield make
+    for name in made:
+        for page in client.get_paginator("list_objects").paginate(Bucket=name):
+            for item in page.get("Contents", ()):
+                client.delete_object(Bucket=name, Key=item["Key"])
+        client.delete_bucket(Bucket=name)
+
+
+@pytest.fixture
+def s3_bucket(s3_buckets) -> dict:
+    """The app settings of one new, empty bucket."""
+    return s3_buckets()
+
+
+@pytest.fixture
+def storage_backend() -> str:
+    """Where the app keeps files: "local" unless a test parametrizes it (also "s3")."""
+    return "local"
+
+
+@pytest.fixture
+def storage_config(request, storage_backend) -> dict:
+    if storage_backend == "s3":
+        return request.getfixturevalue("s3_bucket")
+    return {}
+
+
+@pytest.fixture
+def app(_template_db, tmp_path, storage_config):
     if PG_URL:
         url = PG_URL
     else:
         target = tmp_path / "test.db"
         shutil.copyfile(_template_db, target)
         url = f"sqlite:///{target}"
-    app = create_app(base_config(url, tmp_path))
+    app = create_app({**base_config(url, tmp_path), **storage_config})
     with app.app_context():
         if PG_URL:
             _truncate_all()
         load_regions()
         db.session.commit()
     yield app
+    app.extensions["jobs"].shutdown(wait=True)  # no job of this test outlives its database
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -9,7 +9,32 @@ import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_PHOTOS = REPO.parent / "shared" / "photos"
-PG_URL = os.environ.get("INSPECT_TEST_DATABASE_URL")
+
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets a database of its own (`test_gw0`, `test_gw1` …),
+    created on first use next to the one INSPECT_TEST_DATABASE_URL names."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(os.environ.get("INSPECT_TEST_DATABASE_URL"))
+#: An S3-compatible server to test against; unset: the tests start moto's server themselves.
+S3_ENDPOINT = os.environ.get("INSPECT_TEST_S3_ENDPOINT_URL")
 PASSWORD = "correct-horse-battery"
 
 
@@ -28,3 +53,12 @@ def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.click("form:not(.langswitch) button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def stored_files(app, prefix: str = "") -> dict[str, bytes]:
+    """Every file in the app's store (either backend): key → bytes."""
+    from inspect_app.storage import get_storage
+
+    with app.app_context():
+        store = get_storage()
+        return {key: store.read(key) for key in store.keys(prefix)}

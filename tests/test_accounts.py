@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 import sqlalchemy as sa
 from support import PASSWORD
 
@@ -31,14 +34,124 @@ def test_wrong_password_is_refused_and_recorded(world, client, app):
     assert client.get("/").status_code == 302
 
 
-def test_login_attempts_are_rate_limited(world, client, app):
+# ---------------------------------------------------------------- sign-in limits
+
+
+def _sign_in(client, username: str, password: str, ip: str = "192.0.2.10"):
+    return client.post(
+        "/login",
+        data={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The sign-in limits' clock, moved by the test (no waiting, whatever the machine's load)."""
+    from inspect_app.accounts import services
+    from inspect_app.extensions import utcnow
+
+    now = [utcnow()]
+    monkeypatch.setattr(services, "utcnow", lambda: now[0])
+
+    def advance(seconds: float) -> None:
+        now[0] += timedelta(seconds=seconds)
+
+    advance.now = lambda: now[0]
+    return advance
+
+
+def _attempts(app) -> int:
+    from inspect_app.accounts.models import LoginAttempt
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt))
+
+
+def test_a_guessed_account_is_slowed_from_that_address_never_locked(world, app, clock):
     username = world.users["inspector"].username
+    guesser, owner = app.test_client(), app.test_client()
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        client.post("/login", data={"username": username, "password": "nope-nope-nope"})
-    # Even the right password is refused while the account is cooling down.
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 429
-    assert client.get("/").status_code == 302
+        assert _sign_in(guesser, username, "nope-nope-nope", ip="198.51.100.66").status_code == 401
+    slowed = _sign_in(guesser, username, PASSWORD, ip="198.51.100.66")
+    assert slowed.status_code == 429 and slowed.headers["Retry-After"] == "1"
+    # The owner, elsewhere, is not held back by someone else's guesses.
+    assert _sign_in(owner, username, PASSWORD, ip="192.0.2.10").status_code == 302
+    # Hammering during the pause is refused without being counted: it does not lengthen it.
+    for _ in range(20):
+        assert _sign_in(guesser, username, "nope", ip="198.51.100.66").status_code == 429
+    assert _attempts(app) == app.config["LOGIN_MAX_FAILURES"] + 1
+    # Each further failure doubles the pause: 1, 2, 4, 8 seconds.
+    waits = []
+    for _ in range(4):
+        clock(2 ** len(waits) + 1)
+        assert _sign_in(guesser, username, "nope-nope-nope", ip="198.51.100.66").status_code == 401
+        waits.append(
+            int(_sign_in(guesser, username, "x", ip="198.51.100.66").headers["Retry-After"])
+        )
+    assert waits == [2, 4, 8, 16]
+    clock(17)
+    assert _sign_in(guesser, username, PASSWORD, ip="198.51.100.66").status_code == 302
+
+
+def test_guessing_from_many_addresses_slows_the_account_by_a_minute_at_most(world, app, clock):
+    from inspect_app.accounts.models import LoginAttempt
+
+    username = world.users["inspector"].username
+    count = app.config["LOGIN_ACCOUNT_FAILURES"] + 10
+    with app.app_context():  # a botnet's guesses over the last ten minutes, one per address
+        db.session.add_all(
+            LoginAttempt(
+                username=username.lower(),
+                ip=f"203.0.113.{n}",
+                at=clock.now() - timedelta(seconds=600 - n * 600 // count),
+            )
+            for n in range(count)
+        )
+        db.session.commit()
+    slowed = _sign_in(app.test_client(), username, PASSWORD, ip="192.0.2.10")
+    assert slowed.status_code == 429
+    assert int(slowed.headers["Retry-After"]) <= app.config["LOGIN_ACCOUNT_MAX_DELAY_SECONDS"]
+    clock(app.config["LOGIN_ACCOUNT_MAX_DELAY_SECONDS"])
+    assert _sign_in(app.test_client(), username, PASSWORD, ip="192.0.2.10").status_code == 302
+
+
+def test_a_busy_address_still_lets_in_the_right_password_of_a_quiet_account(world, app, clock):
+    """Behind a factory's NAT or a proxy, 30 failures for other names do not lock the admin out."""
+    nat = "198.51.100.1"
+    for n in range(app.config["LOGIN_MAX_FAILURES_PER_IP"]):
+        _sign_in(app.test_client(), f"worker{n}", "guess", ip=nat)
+    admin = world.users["admin"].username
+    assert _sign_in(app.test_client(), admin, "wrong-password", ip=nat).status_code == 429
+    # The admin now has a recent failure: from the busy address, even the right one waits.
+    assert _sign_in(app.test_client(), admin, PASSWORD, ip=nat).status_code == 429
+    assert _sign_in(app.test_client(), admin, PASSWORD, ip="192.0.2.10").status_code == 302
+    # An account with no recent failures signs in from the busy address.
+    assert (
+        _sign_in(app.test_client(), world.users["committee"].username, PASSWORD, ip=nat).status_code
+        == 302
+    )
+
+
+def test_unknown_names_cost_the_same_password_check(world, app, monkeypatch):
+    """No telling existing names from unknown ones by the time the answer takes: an unknown
+    name, and a deactivated account, are checked against a hash made like the real ones."""
+    from inspect_app.accounts import models, services
+
+    checked = []
+
+    def counting(pwhash, password):
+        checked.append(pwhash.split("$")[0])
+        return real(pwhash, password)
+
+    real = models.check_password_hash
+    monkeypatch.setattr(models, "check_password_hash", counting)
+    monkeypatch.setattr(services, "check_password_hash", counting)
+    with app.app_context():
+        method = db.session.get(User, world.users["admin"].id).password_hash.split("$")[0]
+    assert _sign_in(app.test_client(), "no-such-user", "guess").status_code == 401
+    assert _sign_in(app.test_client(), world.users["admin"].username, "guess").status_code == 401
+    assert checked == [method, method]
 
 
 def test_login_rotates_the_session(world, client, app, login_as):
@@ -327,3 +440,63 @@ def test_the_navigation_marks_the_one_section_a_page_is_in(world, client, login_
         assert _current_nav(client.get(path).get_data(as_text=True)) == ["/factories"], path
     overview = client.get("/regions/overview").get_data(as_text=True)
     assert _current_nav(overview) == ["/regions/overview"]
+
+
+def test_the_audit_log_reads_in_words_in_chinese_with_sign_ins_apart(app, client, login_as, world):
+    """An admin reading in Chinese sees record types, fields and values in Chinese, not table
+    and column names; sign-ins are under their own filter instead of filling the page."""
+    login_as("inspector", c=app.test_client())  # a sign-in: recorded as one, not a change
+    login_as("admin")
+    with app.app_context():
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity == "users"))
+        assert "signin" in {e.action for e in events}
+        db.session.add(
+            AuditEvent(
+                actor_id=world.users["admin"].id,
+                action="update",
+                entity="actions",
+                entity_id=1,
+                changes={"status": ["open", "done"], "due_on": [None, "2026-12-31"]},
+            )
+        )
+        db.session.add(
+            AuditEvent(
+                action="update",
+                entity="findings",
+                entity_id=1,
+                changes={"factory_id": [world.a.id, world.b.id]},
+            )
+        )
+        db.session.commit()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "整改措施 #1" in page and "<dt>状态</dt>" in page and "<dt>整改期限</dt>" in page
+    assert "<dt>status</dt>" not in page and "due_on" not in page and "actions #" not in page
+    assert f"{world.a.name_zh} → {world.b.name_zh}" in page  # records by name, not by number
+    assert "<dt>id</dt>" not in page
+    assert 'value="signins"' in page  # the filter offers sign-ins …
+    assert "上次登录" not in page  # … and the default view does not list them
+    sign_ins = client.get("/admin/audit?shown=signins").get_data(as_text=True)
+    assert "上次登录" in sign_ins and "整改措施 #" not in sign_ins
+    only_factories = client.get("/admin/audit?shown=factories").get_data(as_text=True)
+    assert "整改措施 #" not in only_factories
+
+
+def test_every_audited_field_has_a_label_in_words(app):
+    """A new column on an audited model needs a label in accounts/audit_log.py (and its
+    translation), or the Chinese audit log would show a raw column name."""
+    from inspect_app.accounts.audit_log import FIELD_LABELS, field_label
+    from inspect_app.audit import Audited
+
+    with app.app_context():
+        for mapper in db.Model.registry.mappers:
+            model = mapper.class_
+            if not issubclass(model, Audited):
+                continue
+            for column in mapper.columns:
+                if column.key in model.__audit_ignore__ or column.key == "id":
+                    continue
+                label = field_label(column.key)
+                assert column.key in FIELD_LABELS or label != column.key.replace("_", " "), (
+                    f"{model.__name__}.{column.key}"
+                )

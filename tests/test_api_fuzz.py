@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import threading
 from collections import Counter
-from datetime import date
 
 import pytest
 import schemathesis
@@ -36,7 +35,7 @@ from inspect_app.accounts.services import issue_token
 from inspect_app.actions import services as action_services
 from inspect_app.actions.models import ActionStatus
 from inspect_app.cases import services as case_services
-from inspect_app.extensions import db
+from inspect_app.extensions import db, local_today
 from inspect_app.factories import kpis
 from inspect_app.factories.models import Factory
 from inspect_app.inspections import services as inspection_services
@@ -95,7 +94,7 @@ def build_records(app, world, make_inspection) -> dict[str, list]:
 
         actions = []
         for status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE):
-            action = action_services.create_from_finding(hazard, by=inspector, due_on=date.today())
+            action = action_services.create_from_finding(hazard, by=inspector, due_on=local_today())
             if status is not ActionStatus.OPEN:
                 action_services.move(action, to=ActionStatus.IN_PROGRESS, by=committee)
             if status is ActionStatus.DONE:
@@ -214,6 +213,9 @@ def test_api_answers_generated_requests_within_its_contract(live_api):
     operations = 0
     for result in schema.get_all_operations():
         operation = result.ok()
+        if operation.method.upper() == "DELETE" and operation.path.endswith("/tokens/{token_id}"):
+            # It would revoke the fuzzer's own tokens (test_api_tokens.py covers it).
+            continue
         operations += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
@@ -246,14 +248,15 @@ ODD_REQUESTS = [
     ("POST", "/api/v1/factories/{a}/actions", {"title": "x", "finding_id": HUGE}, 404),
     ("POST", "/api/v1/cases", {"finding_id": HUGE}, 404),
     ("GET", f"/api/v1/checklists/machine-guarding?version={HUGE}", None, 404),
-    # filters with values no column holds
-    ("GET", "/api/v1/factories?sector=%F2%8B%9C%95", None, 200),
-    ("GET", f"/api/v1/factories?region_id={HUGE}", None, 200),
+    # filters with values no column holds: routes with a query schema name the parameter
+    ("GET", "/api/v1/factories?sector=%F2%8B%9C%95", None, 422),
+    ("GET", f"/api/v1/factories?region_id={HUGE}", None, 422),
+    ("GET", "/api/v1/factories?region_id=%C2%B3", None, 422),  # "³": a digit, not a number
     ("GET", f"/api/v1/inspections?factory_id=-{HUGE}", None, 200),
     ("GET", "/api/v1/inspections?status=305364", None, 200),
     ("GET", "/api/v1/factories/{a}/actions?grade=x&area=y&status=z", None, 200),
     # pages past any list
-    ("GET", f"/api/v1/factories?page={HUGE}", None, 200),
+    ("GET", f"/api/v1/factories?page={HUGE}", None, 422),
     ("GET", f"/factories?page={HUGE}&per_page={HUGE}", None, 200),
     # wrong types and sizes in bodies
     ("POST", "/api/v1/factories", {"score_modules": 254528, "latitude": False}, 422),
@@ -263,7 +266,7 @@ ODD_REQUESTS = [
     ("PATCH", "/api/v1/inspections/{draft}", {"inspector_ids": ["x", None]}, 422),
     ("PATCH", "/api/v1/inspections/{draft}", {"inspector_ids": [HUGE]}, 422),
     ("PATCH", "/api/v1/inspections/{draft}", {"committee_member_ids": {"a": 1}}, 422),
-    ("PATCH", "/api/v1/inspections/{draft}", {"good_points": 5}, 422),
+    ("PATCH", "/api/v1/inspections/{draft}", {"good_points": 5, "version": 1}, 422),
     ("POST", "/api/v1/inspections/{draft}/findings", {"title": "x", "area": ["a"]}, 422),
     ("POST", "/api/v1/inspections/{draft}/findings", {"title": "x", "item_id": {"a": 1}}, 422),
     ("POST", "/api/v1/inspections/{draft}/findings", {"title": "x", "client_id": "c" * 65}, 422),

@@ -6,6 +6,7 @@ import re
 import tomllib
 
 import pytest
+import sqlalchemy as sa
 from support import REPO
 
 from inspect_app import create_app
@@ -60,7 +61,9 @@ def _build_params(world, app, make_inspection) -> dict[str, object]:
     from inspect_app.actions import services as action_services
     from inspect_app.extensions import db
     from inspect_app.inspections import services as inspection_services
+    from inspect_app.jobs import Job, JobStatus
     from inspect_app.photos import services as photo_services
+    from inspect_app.storage import get_storage
 
     inspection_id = make_inspection(kind="score_visit")
     with app.app_context():
@@ -79,8 +82,30 @@ def _build_params(world, app, make_inspection) -> dict[str, object]:
         # An action raised on the finding (open: an inspector raised it). The inspection is a
         # draft, so the committee sees neither the finding nor its actions yet.
         action = action_services.create_from_finding(finding, by=inspector)
+        kept = get_storage().add(b"%PDF-1.7", namespace="documents", suffix=".pdf")
+        job = Job(
+            kind="report_pdf",
+            subject_id=inspection_id,
+            lang="en",
+            status=JobStatus.DONE,
+            result_key=kept,
+        )
+        db.session.add(job)
+        # An API token of the committee member (its owner and admins may revoke it).
+        from inspect_app.accounts import services as account_services
+        from inspect_app.accounts.models import ApiToken
+
+        committee = db.session.get(User, world.users["committee"].id)
+        account_services.issue_token(committee, name=f"script {action.id}")
+        token_id = db.session.scalar(sa.select(sa.func.max(ApiToken.id)))
         db.session.commit()
-        values = {"finding_id": finding.id, "photo_id": photo.id, "action_id": action.id}
+        values = {
+            "finding_id": finding.id,
+            "photo_id": photo.id,
+            "action_id": action.id,
+            "job_id": job.id,
+            "token_id": token_id,
+        }
     return {
         "factory_id": world.a.id,
         "user_id": world.users["committee"].id,

@@ -24,9 +24,9 @@ import pytest
 import sqlalchemy as sa
 from conftest import base_config
 from photo_files import jpeg_with_gps
-from support import PG_URL
+from support import PG_URL, stored_files
 
-from inspect_app import backup, create_app
+from inspect_app import backup, create_app, storage
 from inspect_app.extensions import db
 
 pytestmark = pytest.mark.slow
@@ -89,7 +89,7 @@ def fresh_instance(tmp_path):
     created: list[tuple[object, str | None]] = []
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT") if PG_URL else None
 
-    def make(name: str = "restored"):
+    def make(name: str = "restored", storage: dict | None = None):
         folder = tmp_path / name
         folder.mkdir()
         database = None
@@ -101,7 +101,7 @@ def fresh_instance(tmp_path):
             url = url.render_as_string(hide_password=False)
         else:
             url = f"sqlite:///{folder / 'inspect.db'}"
-        app = create_app(base_config(url, folder))
+        app = create_app({**base_config(url, folder), **(storage or {})})
         created.append((app, database))
         return app
 
@@ -186,16 +186,17 @@ def test_restore_into_a_fresh_instance_brings_back_every_row_and_photo(
     archive = tmp_path / "backup.tar.gz"
     result = cli(app, "backup", "create", str(archive))
     assert result.exit_code == 0, result.output
-    assert "2 photo files" not in result.output  # every photo has a web and a thumb file
-    assert "4 photo files" in result.output
+    assert "2 stored files" not in result.output  # every photo has a web and a thumb file
+    assert "4 stored files" in result.output
 
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["alembic_revision"]
     assert manifest["database"]["kind"] == ("postgresql" if PG_URL else "sqlite")
     assert manifest["row_counts"]["photos"] == 2
-    assert manifest["photos"] == file_digests(Path(app.config["UPLOAD_DIR"]))
+    assert manifest["files"] == file_digests(Path(app.config["UPLOAD_DIR"]))
+    assert manifest["files_missing"] == []
 
     target = fresh_instance()
     result = cli(target, "backup", "restore", str(archive))
@@ -342,8 +343,8 @@ def test_a_tampered_photo_is_reported_and_nothing_is_restored(
     changed = []
 
     def flip_one_photo(name, data):
-        if name.startswith("photos/") and not changed:
-            changed.append(name.removeprefix("photos/"))
+        if name.startswith("files/") and not changed:
+            changed.append(name.removeprefix("files/"))
             return data[:-10] + b"0123456789"
         return None
 
@@ -351,7 +352,7 @@ def test_a_tampered_photo_is_reported_and_nothing_is_restored(
 
     checked = cli(app, "backup", "verify", str(tampered))
     assert checked.exit_code == 1
-    assert f"photo {changed[0]} does not match its sha256" in checked.output
+    assert f"file {changed[0]} does not match its sha256" in checked.output
     assert cli(app, "backup", "verify", str(archive)).exit_code == 0
 
     target = fresh_instance()
@@ -367,7 +368,7 @@ def test_a_tampered_photo_is_reported_and_nothing_is_restored(
     # An operator who accepts the damage restores the rest; the report still names the file.
     result = cli(target, "backup", "restore", "--allow-damaged", str(tampered))
     assert result.exit_code == 1
-    assert f"photo {changed[0]} does not match its sha256" in result.output
+    assert f"file {changed[0]} does not match its sha256" in result.output
     assert table_digests(target) == table_digests(app)
 
 
@@ -391,7 +392,9 @@ def test_an_archive_from_newer_code_is_refused(app, evidence, fresh_instance, tm
     assert "newer version" in result.output
 
 
-@pytest.mark.parametrize("name", ["../escaped.jpg", "/tmp/absolute.jpg", "photos/../../x.jpg"])
+@pytest.mark.parametrize(
+    "name", ["../escaped.jpg", "/tmp/absolute.jpg", "photos/../../x.jpg", "files/../../x.jpg"]
+)
 def test_an_archive_with_a_path_outside_its_folders_is_refused(app, fresh_instance, tmp_path, name):
     archive = tmp_path / "evil.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
@@ -411,7 +414,7 @@ def test_an_archive_with_a_path_outside_its_folders_is_refused(app, fresh_instan
 def test_an_archive_with_a_link_is_refused(fresh_instance, tmp_path):
     archive = tmp_path / "link.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
-        info = tarfile.TarInfo("photos/ab/cd/abcdefgh.jpg")
+        info = tarfile.TarInfo("files/photos/ab/cd/abcdefgh.jpg")
         info.type = tarfile.SYMTYPE
         info.linkname = "/etc/passwd"
         tar.addfile(info)
@@ -420,3 +423,221 @@ def test_an_archive_with_a_link_is_refused(fresh_instance, tmp_path):
 
     assert result.exit_code == 1
     assert "something other than a file" in result.output
+
+
+# ---------------------------------------------------------------- stored files and backends
+
+
+def signed_in(app, role: str = "inspector"):
+    """A client of ``app`` signed in as its first user of ``role``."""
+    from support import PASSWORD
+
+    from inspect_app.accounts.models import User
+
+    with app.app_context():
+        username = db.session.scalar(
+            sa.select(User.username).where(User.role == role).order_by(User.id).limit(1)
+        )
+        db.session.remove()
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def add_photos(client, finding_id: int, count: int) -> list[dict]:
+    photos = []
+    for n in range(count):
+        response = client.post(
+            f"/api/v1/findings/{finding_id}/photos",
+            data={"photo": (io.BytesIO(jpeg_with_gps(size=(64 + n, 48))), f"x{n}.jpg")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 201, response.json
+        photos.append(response.json)
+    return photos
+
+
+@pytest.mark.parametrize(
+    ("storage_backend", "target_backend"),
+    [("local", "s3"), ("s3", "local")],
+    ids=["local-to-s3", "s3-to-local"],
+)
+def test_a_backup_restores_into_the_other_backend(
+    app, evidence, fresh_instance, tmp_path, storage_backend, target_backend, s3_buckets
+):
+    """Moving from one machine's folder to an object store (or back) is a backup and a
+    restore: every photo arrives byte for byte and is served by the new instance."""
+    archive = tmp_path / "backup.tar.gz"
+    result = cli(app, "backup", "create", str(archive))
+    assert result.exit_code == 0, result.output
+    source_files = stored_files(app)
+    assert len(source_files) == 4
+
+    target = fresh_instance(storage=s3_buckets() if target_backend == "s3" else {})
+    result = cli(target, "backup", "restore", str(archive))
+    assert result.exit_code == 0, result.output
+    assert "verified" in result.output
+    with target.app_context():
+        assert storage.get_storage().kind == target_backend
+    assert stored_files(target) == source_files
+    assert table_digests(target) == table_digests(app)
+    restored = signed_in(target)
+    for photo in evidence["photos"]:
+        served = restored.get(photo["url"])
+        assert served.status_code == 200
+        key = next(k for k, v in source_files.items() if v == served.data)
+        assert key.startswith("photos/")
+
+
+@pytest.mark.parametrize("storage_backend", ["local", "s3"])
+def test_photos_deleted_while_a_backup_reads_files_are_kept_until_it_is_done(
+    app, evidence, fresh_instance, tmp_path
+):
+    """The backup's snapshot still has the rows, so the archive must hold their files: a
+    deletion committed meanwhile waits for the backup, then deletes the files."""
+    deleter = signed_in(app)
+    extra = add_photos(deleter, evidence["finding"]["id"], 3)
+    doomed = [*evidence["photos"], *extra]
+    keys_before = set(stored_files(app))
+    deleted: list[int] = []
+
+    @contextlib.contextmanager
+    def delete_meanwhile(keys):
+        assert set(keys) == keys_before  # exactly the files the snapshot's rows name
+        for photo in doomed:  # the snapshot is taken; every photo goes before a file is read
+            assert deleter.delete(f"/api/v1/photos/{photo['id']}").status_code == 204
+            deleted.append(photo["id"])
+        assert set(stored_files(app)) == keys_before  # held: nothing deleted yet
+        yield keys
+
+    archive = tmp_path / "during.tar.gz"
+    with app.app_context():
+        manifest = backup.create_backup(archive, track=delete_meanwhile)
+    assert len(deleted) == len(doomed)
+    assert manifest["files_missing"] == []
+    assert set(manifest["files"]) == keys_before
+    assert stored_files(app) == {}  # the hold is released: the deletions caught up
+    assert cli(app, "backup", "verify", str(archive)).exit_code == 0
+
+    target = fresh_instance()
+    result = cli(target, "backup", "restore", str(archive))
+    assert result.exit_code == 0, result.output
+    restored = signed_in(target)
+    for photo in doomed:  # the moment the backup describes: every photo there, with its file
+        assert restored.get(photo["url"]).status_code == 200
+
+
+@pytest.mark.parametrize("storage_backend", ["local", "s3"])
+def test_a_backup_taken_while_photos_are_being_deleted_is_always_whole(
+    app, evidence, tmp_path, fresh_instance
+):
+    """No coordination with the test: a user deletes photos one by one while the backup runs.
+    Whatever moment the snapshot catches, every row in it has its file in the archive."""
+    deleter = signed_in(app)
+    photos = [*evidence["photos"], *add_photos(deleter, evidence["finding"]["id"], 10)]
+    started = threading.Event()
+    statuses: list[int] = []
+
+    def delete_all():
+        started.wait(30)
+        for photo in photos:
+            statuses.append(deleter.delete(f"/api/v1/photos/{photo['id']}").status_code)
+
+    @contextlib.contextmanager
+    def reading(keys):
+        started.set()
+        yield keys
+
+    thread = threading.Thread(target=delete_all)
+    thread.start()
+    archive = tmp_path / "racing.tar.gz"
+    try:
+        with app.app_context():
+            manifest = backup.create_backup(archive, track=reading)
+    finally:
+        started.set()
+        thread.join(60)
+    assert statuses == [204] * len(photos)
+    assert manifest["files_missing"] == []
+    assert cli(app, "backup", "verify", str(archive)).exit_code == 0
+    assert stored_files(app) == {}
+    target = fresh_instance()
+    assert cli(target, "backup", "restore", str(archive)).exit_code == 0
+    with target.app_context():
+        rows = db.session.scalar(sa.text("SELECT count(*) FROM photos"))
+        db.session.remove()
+    assert len(stored_files(target)) == 2 * rows
+
+
+@pytest.mark.parametrize("storage_backend", ["local", "s3"])
+def test_a_row_without_its_file_fails_verify_and_restore_needs_allow_damaged(
+    app, evidence, fresh_instance, tmp_path
+):
+    photo = evidence["photos"][0]
+    with app.app_context():
+        from inspect_app.photos.models import Photo
+
+        lost = db.session.get(Photo, photo["id"]).web_key
+        storage.get_storage().delete(lost)  # lost outside the app (a disk, an operator)
+        db.session.remove()
+    archive = tmp_path / "backup.tar.gz"
+
+    created = cli(app, "backup", "create", str(archive))
+    assert created.exit_code == 1
+    assert f"file {lost} is named by a row but is not in the store" in created.output
+    assert "the archive is incomplete" in created.output
+    assert archive.exists()  # still the best copy there is
+
+    checked = cli(app, "backup", "verify", str(archive))
+    assert checked.exit_code == 1
+    assert f"file {lost} is named by a row in the database but was not in the store" in (
+        checked.output
+    )
+
+    target = fresh_instance()
+    refused = cli(target, "backup", "restore", str(archive))
+    assert refused.exit_code == 1
+    assert "nothing was restored" in refused.output and "--allow-damaged" in refused.output
+    assert stored_files(target) == {}
+    with target.app_context():
+        assert "users" not in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+    damaged = cli(target, "backup", "restore", "--allow-damaged", str(archive))
+    assert damaged.exit_code == 1  # restored, and the report still names the lost file
+    assert lost in damaged.output
+    assert table_digests(target) == table_digests(app)
+    restored = signed_in(target)
+    assert restored.get(photo["url"]).status_code == 404
+    assert restored.get(evidence["photos"][1]["url"]).status_code == 200
+
+
+def test_an_archive_of_format_1_is_still_restored(app, evidence, fresh_instance, tmp_path):
+    """Archives made before object storage kept photos under photos/ and said so in the
+    manifest; they restore as they always did."""
+    archive = tmp_path / "backup.tar.gz"
+    assert cli(app, "backup", "create", str(archive)).exit_code == 0
+    old = tmp_path / "format1.tar.gz"
+    with tarfile.open(archive, "r:gz") as new, tarfile.open(old, "w:gz") as out:
+        for member in new:
+            data = new.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest.update(
+                    format_version=1,
+                    photos=manifest.pop("files"),
+                    photos_missing=manifest.pop("files_missing"),
+                    files_skipped=[],
+                )
+                data = json.dumps(manifest).encode()
+            member.name = member.name.replace("files/", "photos/", 1)
+            member.size = len(data)
+            out.addfile(member, io.BytesIO(data))
+
+    assert cli(app, "backup", "verify", str(old)).exit_code == 0
+    target = fresh_instance()
+    result = cli(target, "backup", "restore", str(old))
+    assert result.exit_code == 0, result.output
+    assert stored_files(target) == stored_files(app)

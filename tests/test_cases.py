@@ -174,6 +174,7 @@ def _read(app, key: str) -> bytes:
 # ---------------------------------------------------------------- promoting
 
 
+@pytest.mark.parametrize("storage_backend", ["local", "s3"])
 def test_inspector_promotes_a_verified_finding_into_an_anonymous_draft(
     app, client, login_as, source
 ):
@@ -191,7 +192,7 @@ def test_inspector_promotes_a_verified_finding_into_an_anonymous_draft(
         )
         assert case.areas == ["machine_safety"]
         assert case.control_type == "engineering"
-        assert case.checklist_item == "guard-01"
+        assert case.checklist_item == "machine-guarding/guard-01"  # the checklist named too
         # Only the verified actions' actual costs: the open action's 999 is not counted.
         assert case.cost == Decimal("1200.50")
         assert case.title_zh == SAW_TITLE_ZH
@@ -341,6 +342,41 @@ def test_trainer_edits_through_the_page(app, client, login_as, source):
     stale = client.post(f"/cases/{case_id}/edit", data=form)
     assert stale.status_code == 409
     assert b"Someone else changed this case" in stale.data
+
+
+def test_the_case_names_its_checklist_item_in_words_and_the_editor_picks_one(
+    app, client, login_as, source
+):
+    """No internal ids on a Chinese screen: the case shows the checklist and the item's own
+    words, and the trainer picks an item from the checklists instead of typing an id."""
+    login_as("inspector")
+    case_id = promote(client, source["finding_id"])
+    client.post("/logout")
+    login_as("trainer")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    shown = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "机械防护自查表 · " in shown and "为所有外露的皮带轮" in shown
+    assert "guard-01" not in shown
+    editor = client.get(f"/cases/{case_id}/edit").get_data(as_text=True)
+    assert '<optgroup label="机械防护自查表">' in editor
+    assert re.search(r'<option selected value="machine-guarding/guard-01">', editor)
+    assert "e.g. guard" not in editor and "例如" not in editor.split("checklist_item")[1][:300]
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', editor).group(1)
+    form = {
+        "version": version,
+        "sector": "rubber_plastics",
+        "control_type": "engineering",
+        "title_zh": "双手控制切割机",
+    }
+    refused = client.post(
+        f"/cases/{case_id}/edit", data={**form, "checklist_item": "guard-01; DROP"}
+    )
+    assert refused.status_code == 422
+    other = re.search(r'<option value="(score-module5/[^"]+)">', editor).group(1)
+    saved = client.post(f"/cases/{case_id}/edit", data={**form, "checklist_item": other})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Case, case_id).checklist_item == other
 
 
 def test_anonymity_warning_blocks_publishing_until_confirmed(
@@ -539,6 +575,7 @@ def _difference(a: Image.Image, b: Image.Image, box) -> float:
     return sum(ImageStat.Stat(ImageChops.difference(a.crop(box), b.crop(box))).mean) / 3
 
 
+@pytest.mark.parametrize("storage_backend", ["local", "s3"])
 def test_blur_changes_only_the_case_copy_and_only_in_the_region(app, client, login_as, source):
     login_as("inspector")
     case_id = promote(client, source["finding_id"])
@@ -774,3 +811,52 @@ def test_a_verified_actions_page_offers_to_make_a_case(app, client, login_as, so
     committee = app.test_client()
     login_as("committee", c=committee)
     assert form not in committee.get(f"/actions/{verified}").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- whose published case
+
+
+def test_only_its_editors_change_a_published_case_others_copy_it(
+    app, client, login_as, login, source, trainer_b
+):
+    login_as("inspector")
+    case_id = promote(client, source["finding_id"])
+    client.post("/logout")
+    login_as("trainer")
+    version = publish_clean(client, case_id)["version"]
+    other = login(trainer_b.username, c=app.test_client())
+    page = other.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f"/cases/{case_id}/copy" in page and f"/cases/{case_id}/edit" not in page
+    assert other.get(f"/cases/{case_id}/edit").status_code == 403
+    assert other.post(f"/cases/{case_id}/unpublish").status_code == 403
+    patch = other.patch(f"/api/v1/cases/{case_id}", json={"version": version, "title_en": "Mine"})
+    assert patch.status_code == 403
+    taken_back = other.patch(
+        f"/api/v1/cases/{case_id}", json={"version": version, "status": "draft"}
+    )
+    assert taken_back.status_code == 403
+    assert other.get(f"/api/v1/cases/{case_id}").json["editable"] is False
+    with app.app_context():
+        original = db.session.get(Case, case_id)
+        assert (original.status, original.title_en) == (
+            CaseStatus.PUBLISHED,
+            CLEAN_STORY["title_en"],
+        )
+        photos = len(original.photos)
+    # Trainer B copies it into a draft of their own, with the story and photo copies.
+    copied = other.post(f"/cases/{case_id}/copy")
+    assert copied.status_code == 302
+    copy_id = int(re.search(r"/cases/(\d+)/edit$", copied.headers["Location"]).group(1))
+    with app.app_context():
+        copy = db.session.get(Case, copy_id)
+        assert copy.status is CaseStatus.DRAFT and copy.title_en == CLEAN_STORY["title_en"]
+        assert len(copy.photos) == photos
+        assert {p.web_key for p in copy.photos}.isdisjoint(
+            p.web_key for p in db.session.get(Case, case_id).photos
+        )
+    assert other.get(f"/cases/{copy_id}/edit").status_code == 200
+    # The case's own editor and admins still change the original.
+    assert client.post(f"/cases/{case_id}/unpublish").status_code == 302
+    admin = app.test_client()
+    login_as("admin", c=admin)
+    assert admin.get(f"/cases/{case_id}/edit").status_code == 200

@@ -68,7 +68,19 @@ def test_enforcement_checklist_shows_references_and_conditions(client, login_as,
     page = client.get("/checklists/workplace-inspection?lang=zh_CN").get_data(as_text=True)
     assert "《中华人民共和国安全生产法》第五条" in page
     assert "Only when dust-01 is answered 是." in page
-    assert "符合 / 不符合 / 不适用" in page
+    assert "是 / 否 / 不适用" in page
+    assert "Decisive item" in page  # the items that are also major-hazard criteria
+
+
+def test_a_regulation_shows_its_numbers_verdict_and_scope(client, login_as, checklists_loaded):
+    login_as("inspector")
+    page = client.get("/checklists/major-accident-hazards?lang=zh_CN").get_data(as_text=True)
+    assert "第三条（一）" in page and "《工贸企业重大事故隐患判定标准》第三条第（一）项" in page
+    assert "存在重大事故隐患" in page  # the verdict rule, in the checklist's words
+    assert "存在 / 不存在 / 不适用" in page  # its own answer labels
+    assert "Only for factories: Metallurgy (iron and steel)." in page  # the part's scope
+    paper = client.get("/checklists/major-accident-hazards/print?lang=zh_CN").get_data(as_text=True)
+    assert paper.count('<span class="box"></span> 不适用') == 19  # one per criterion
 
 
 def test_unknown_checklist_is_not_found(client, login_as, checklists_loaded):
@@ -83,7 +95,8 @@ def test_blank_form_has_boxes_to_tick_and_blanks_to_fill(client, login_as, check
     page = client.get("/checklists/workplace-inspection/print?lang=en").get_data(as_text=True)
     for words in ("Factory", "Date", "Inspected by", "Notes", "Good points seen"):
         assert words in page
-    assert page.count('<span class="box"></span> Not compliant') == 69 - 2  # two yes/no items
+    # Yes / No / Not applicable since version 2 (the two gating questions are choices).
+    assert page.count('<span class="box"></span> Not applicable') == 69 - 2
     assert "Download PDF" in page
 
 
@@ -162,7 +175,12 @@ def test_api_lists_the_latest_versions(client, login_as, checklists_loaded):
     login_as("trainer")
     items = client.get("/api/v1/checklists").json["items"]
     by_slug = {item["slug"]: item for item in items}
-    assert set(by_slug) == {"machine-guarding", "score-module5", "workplace-inspection"}
+    assert set(by_slug) == {
+        "machine-guarding",
+        "major-accident-hazards",
+        "score-module5",
+        "workplace-inspection",
+    }
     score = by_slug["score-module5"]
     assert score["title"] == {
         "zh": "SCORE第5模块 职业安全健康改进检查表",
@@ -178,7 +196,7 @@ def test_api_returns_the_full_definition(client, login_as, checklists_loaded):
     assert body["id"] == "workplace-inspection" and body["versions"] == [1]
     item = body["sections"][0]["items"][0]
     assert set(item) >= {"id", "text", "why", "how", "answers", "areas", "photo", "references"}
-    assert item["answers"] == {"kind": "compliance"}
+    assert item["answers"] == {"kind": "yes_no", "problem": "no", "not_applicable": True}
 
 
 def test_openapi_documents_the_checklist_endpoints(client):
@@ -193,4 +211,9 @@ def test_demo_load_stores_the_checklists(app, runner):
     assert result.exit_code == 0, result.output
     with app.app_context():
         slugs = [version.slug for version in services.latest_versions()]
-        assert slugs == ["machine-guarding", "score-module5", "workplace-inspection"]
+        assert slugs == [
+            "machine-guarding",
+            "major-accident-hazards",
+            "score-module5",
+            "workplace-inspection",
+        ]

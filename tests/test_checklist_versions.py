@@ -52,6 +52,7 @@ def test_loading_the_same_files_twice_keeps_one_version_each(app, runner, checkl
     assert second.exit_code == 0, second.output
     assert second.output.splitlines() == [
         "machine-guarding.yaml: machine-guarding v1 (unchanged)",
+        "major-accident-hazards.yaml: major-accident-hazards v1 (unchanged)",
         "score-module5.yaml: score-module5 v1 (unchanged)",
         "workplace-inspection.yaml: workplace-inspection v1 (unchanged)",
     ]
@@ -145,7 +146,12 @@ def test_a_bad_file_is_skipped_while_the_good_ones_load(app, runner, checklist_d
     assert "score-module5.yaml: score-module5 v1 (new version)" in result.output
     with app.app_context():
         slugs = {v.slug for v in services.latest_versions()}
-    assert slugs == {"machine-guarding", "score-module5", "workplace-inspection"}
+    assert slugs == {
+        "machine-guarding",
+        "major-accident-hazards",
+        "score-module5",
+        "workplace-inspection",
+    }
 
 
 def test_admin_sees_each_file_with_its_status_and_errors(
@@ -173,7 +179,7 @@ def test_admin_loads_the_files_from_the_page(app, client, checklist_dir, login_a
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "New versions stored: machine-guarding v1, score-module5 v1" in page
+    assert "New versions stored: machine-guarding v1, major-accident-hazards v1" in page
     assert "1 file has problems and was skipped" in page
     assert "zz-broken.yaml:13:14:" in page
     again = client.post("/admin/checklists/load", follow_redirects=True)
@@ -210,7 +216,7 @@ def test_a_missing_checklist_folder_is_reported_not_a_crash(app, client, tmp_pat
 def test_validate_exits_0_for_the_shipped_checklists(runner, app):
     result = runner.invoke(args=["checklists", "validate"])
     assert result.exit_code == 0, result.output
-    assert result.output == "3 checklists valid\n"
+    assert result.output == "4 checklists valid\n"
 
 
 def test_validate_exits_1_with_one_line_per_problem(runner, tmp_path):

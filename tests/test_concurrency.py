@@ -152,7 +152,7 @@ def test_a_stale_factory_edit_gets_409_and_the_first_edit_stays(app, world, clie
 def test_two_factory_edits_in_flight_at_once_one_wins_one_gets_409(app, world, login, monkeypatch):
     from inspect_app.factories import services
 
-    _hold_at_barrier(monkeypatch, services, "_validate", threading.Barrier(2))
+    _hold_at_barrier(monkeypatch, services, "_check_register_rules", threading.Barrier(2))
     admin = _signed_in(app, login, world.users["admin"].username)
     inspector = _signed_in(app, login, world.users["inspector"].username)
     url = f"/api/v1/factories/{world.a.id}"
@@ -282,10 +282,11 @@ def test_replayed_answers_in_flight_at_once_are_stored_once(
         assert [(a.value, a.note) for a in rows] == [("yes", "queued twice")]
 
 
-def test_a_replayed_finding_is_stored_once_and_a_reused_key_is_refused(
+def test_a_replayed_finding_is_stored_once_and_a_key_is_unknown_in_another_inspection(
     app, world, client, login_as, make_inspection
 ):
     inspection_id = make_inspection()
+    other_id = make_inspection()
     login_as("inspector")
     url = f"/api/v1/inspections/{inspection_id}/findings"
     body = {"title": "Blocked exit", "likelihood": 3, "severity": 5, "client_id": "tab1-0001"}
@@ -293,17 +294,23 @@ def test_a_replayed_finding_is_stored_once_and_a_reused_key_is_refused(
     first, replay = client.post(url, json=body), client.post(url, json=body)
     different = client.post(url, json={**body, "title": "Something else"})
     elsewhere = client.post(
-        f"/api/v1/inspections/{make_inspection()}/findings", json=body
-    )  # the same key on another inspection
+        f"/api/v1/inspections/{other_id}/findings", json=body
+    )  # the same key on another inspection: unknown there, never the first one's finding
 
     assert (first.status_code, replay.status_code) == (201, 200)
     assert replay.json["id"] == first.json["id"]
     assert different.status_code == 409
     assert different.json["error"]["code"] == "idempotency_conflict"
-    assert elsewhere.status_code == 409
+    assert elsewhere.status_code == 201
+    assert elsewhere.json["id"] != first.json["id"]
     with app.app_context():
-        rows = list(db.session.scalars(sa.select(Finding).where(Finding.client_id == "tab1-0001")))
-        assert [(f.title, f.inspection_id) for f in rows] == [("Blocked exit", inspection_id)]
+        rows = db.session.scalars(
+            sa.select(Finding).where(Finding.client_id == "tab1-0001").order_by(Finding.id)
+        )
+        assert [(f.title, f.inspection_id) for f in rows] == [
+            ("Blocked exit", inspection_id),
+            ("Blocked exit", other_id),
+        ]
 
 
 def test_replayed_findings_in_flight_at_once_are_stored_once(

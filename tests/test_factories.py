@@ -146,7 +146,9 @@ def test_stale_edit_is_a_conflict_and_keeps_the_first_change(world, client, app,
         f"/api/v1/factories/{world.a.id}", json={"address": "二号路", "version": current["version"]}
     )
     assert stale.status_code == 409
-    assert stale.json["error"]["code"] == "conflict"
+    assert stale.json["error"]["code"] == "stale_version"
+    # The refusal carries the factory as it now is, for the user to choose from.
+    assert stale.json["error"]["current"]["address"] == "一号路"
     with app.app_context():
         assert db.session.get(Factory, world.a.id).address == "一号路"
         update = db.session.scalar(
@@ -171,7 +173,21 @@ def test_api_create_reports_every_bad_field(world, client, login_as):
         json={"name_zh": "", "uscc": "123", "sector": "mining", "region_id": 99999},
     )
     assert response.status_code == 422
-    assert set(response.json["error"]["fields"]) == {"name_zh", "uscc", "sector", "region_id"}
+    fields = response.json["error"]["fields"]
+    assert set(fields) == {"name_zh", "uscc", "sector"}
+    assert "18" in fields["uscc"]  # what is wrong with the code, in words
+    # Once the fields are well formed, the rules that need the register: an unknown region.
+    response = client.post(
+        "/api/v1/factories",
+        json={
+            "name_zh": "新厂",
+            "uscc": uscc.complete("91500112MA0000099"),
+            "sector": "garments",
+            "region_id": 99999,
+        },
+    )
+    assert response.status_code == 422
+    assert set(response.json["error"]["fields"]) == {"region_id"}
 
 
 def test_edit_form_updates_the_factory(world, client, app, login_as):

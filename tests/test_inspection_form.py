@@ -3,6 +3,7 @@ its script needs, the CSRF token endpoint, the service worker, and the page's we
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from datetime import date, timedelta
@@ -102,22 +103,19 @@ def test_form_shows_saved_answers_selected(app, client, login_as, make_inspectio
     client.put(
         f"/api/v1/inspections/{inspection_id}/answers/resp-01",
         json={
-            "value": "not_compliant",
+            "value": "no",
             "note": "no officer",
             "answered_at": "2026-03-01T08:00:00Z",
         },
     )
     page, html = _form(client, inspection_id)
     item = page.items["resp-01"]
-    assert item["buttons"]["not_compliant"].get("aria-pressed") == "true"
-    assert item["buttons"]["compliant"].get("aria-pressed") is None
+    assert item["buttons"]["no"].get("aria-pressed") == "true"
+    assert item["buttons"]["no"].get("class") == "p"  # shown as a problem once chosen
+    assert item["buttons"]["yes"].get("aria-pressed") is None
     assert item["attrs"]["data-at"] == "2026-03-01T08:00:00Z"
     assert "no officer" in html
-    assert list(page.items["resp-02"]["buttons"]) == [
-        "compliant",
-        "not_compliant",
-        "not_applicable",
-    ]
+    assert list(page.items["resp-02"]["buttons"]) == ["yes", "no", "na"]
 
 
 def test_applies_if_items_carry_their_condition_and_start_hidden(
@@ -170,7 +168,7 @@ def test_good_points_are_saved_through_the_api_and_shown(app, client, login_as, 
     login_as("inspector")
     response = client.patch(
         f"/api/v1/inspections/{inspection_id}",
-        json={"good_points": "Emergency exits clear and signposted."},
+        json={"good_points": "Emergency exits clear and signposted.", "version": 1},
     )
     assert response.status_code == 200
     with app.app_context():
@@ -241,6 +239,29 @@ def test_form_page_weighs_under_150_kb_for_the_score_checklist(client, login_as,
         assert any("inspection-form.js" in url for url in page.scripts)
         total = sum(sizes.values())
         assert total < 150_000, (language, total, sizes)
+
+
+def test_form_page_crosses_the_wire_in_under_50_kb_gzipped(client, login_as, make_inspection):
+    """What a tablet on 3G actually downloads: the page and its assets, gzipped."""
+    inspection_id = make_inspection(checklist="score-module5", kind="score_visit")
+    login_as("inspector")
+    gzip_only = {"Accept-Encoding": "gzip"}
+    for language in ("en", "zh_CN"):
+        client.post("/language", data={"locale": language})
+        response = client.get(f"/inspections/{inspection_id}", headers=gzip_only)
+        assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+        page = Page(gzip.decompress(response.data).decode())
+        sizes = {"html": len(response.data)}
+        for url in page.styles + page.scripts:
+            asset = client.get(url, headers=gzip_only)
+            assert asset.status_code == 200, url
+            # below 500 bytes the coding would cost more than it saves
+            assert len(asset.data) < 500 or asset.headers["Content-Encoding"] == "gzip", url
+            sizes[url] = len(asset.data)
+            asset.close()
+        assert any("inspection-form.js" in url for url in page.scripts)
+        total = sum(sizes.values())
+        assert total <= 50_000, (language, total, sizes)
 
 
 def test_submitted_inspection_opens_its_report_instead_of_the_form(
@@ -336,3 +357,38 @@ def test_number_multiple_choice_and_text_items_get_their_own_inputs(
     assert page.items["hazards-seen"]["area"] == "physical_environment"
     assert page.items["remarks"]["inputs"][0].get("class") == "txt"
     assert page.items["remarks"]["attrs"]["data-if"] == "hazards-seen"
+
+
+def test_the_inspection_date_is_the_factorys_date_not_utcs(
+    app, client, login_as, world, checklists_loaded, monkeypatch
+):
+    """At 01:00 in Chongqing it is still yesterday in UTC: the start form offers the local date,
+    an inspection started without a date is dated today there, and today is not 'the future'."""
+    from datetime import datetime
+
+    from inspect_app.inspections import services as inspection_services
+    from inspect_app.inspections import views as inspection_views
+
+    evening_utc = datetime(2026, 12, 7, 17, 0)  # 2026-12-08 01:00 in Asia/Shanghai
+    morning_there = date(2026, 12, 8)
+    for module in (inspection_services, inspection_views):
+        monkeypatch.setattr(module, "utcnow", lambda: evening_utc)
+        monkeypatch.setattr(module, "local_today", lambda: morning_there)
+    login_as("inspector")
+    form = client.get(f"/inspections/new?factory={world.a.id}").get_data(as_text=True)
+    assert 'value="2026-12-08"' in form
+    with app.app_context():
+        inspector = db.session.get(User, world.users["inspector"].id)
+        factory = db.session.get(type(world.a), world.a.id)
+        undated = inspection_services.start_inspection(
+            by=inspector, factory=factory, checklist="machine-guarding", kind="self_inspection"
+        )
+        assert undated.inspected_on == morning_there
+        dated = inspection_services.start_inspection(
+            by=inspector,
+            factory=factory,
+            checklist="machine-guarding",
+            kind="self_inspection",
+            inspected_on=morning_there,
+        )
+        assert dated.inspected_on == morning_there

@@ -214,6 +214,7 @@ def test_pdf_in_english_on_request(client, login_as, answered, tmp_path):
     assert "Critical" in text and "76.9%" in text
 
 
+@pytest.mark.parametrize("storage_backend", ["local", "s3"])
 def test_pdf_embeds_photos_without_fetching_over_http(client, login_as, answered, monkeypatch):
     """The thumbnails come from storage as data: URLs; the PDF's fetcher refuses anything else."""
     from inspect_app import pdf
@@ -369,7 +370,8 @@ def test_inspector_discards_a_draft_started_by_mistake(app, client, login_as, an
             ).all()
         assert not db.session.scalars(sa.select(Photo).where(Photo.id.in_(photo_ids))).all()
     assert not any(path.exists() for path in files)
-    assert client.get(f"/inspections/{inspection_id}").status_code == 404
+    # Its page says it was discarded (410), and its id is never given to another inspection.
+    assert client.get(f"/inspections/{inspection_id}").status_code == 410
 
 
 def test_a_submitted_inspection_or_a_draft_with_actions_cannot_be_discarded(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 import sqlalchemy as sa
 from photo_files import jpeg_with_gps
 from PIL import Image
@@ -165,6 +166,7 @@ def test_stale_finding_edit_gets_409_with_the_current_version(
         assert db.session.get(Finding, created["id"]).location == "二车间"
 
 
+@pytest.mark.parametrize("storage_backend", ["local", "s3"])
 def test_photo_upload_strips_gps_and_is_served_to_the_right_people(
     world, app, client, login_as, login, make_inspection
 ):
@@ -312,3 +314,84 @@ def test_re_inspection_shows_the_previous_answer(world, client, login_as, make_i
         ]
     page = client.get(f"/inspections/{second}")
     assert page.status_code == 200
+
+
+def test_every_person_named_on_an_inspection_is_in_its_scope_on_start_and_on_edit(
+    world, client, login_as, make_inspection, app
+):
+    """An inspector of another region cannot be named second inspector, nor another factory's
+    committee member as present — neither when starting nor when editing the header later."""
+    inspector_b = world.users["inspector_b"].id  # Guangdong; the factory is in Chongqing
+    committee_b = world.users["committee_b"].id  # factory B's committee
+    login_as("inspector")
+    started = client.post(
+        "/api/v1/inspections",
+        json={
+            "factory_id": world.a.id,
+            "checklist": "machine-guarding",
+            "kind": "enforcement",
+            "inspector_ids": [inspector_b],
+        },
+    )
+    assert started.status_code == 422 and "inspector_ids" in started.json["error"]["fields"]
+    inspection_id = make_inspection(kind="enforcement")
+    for body, field in (
+        ({"inspector_ids": [world.users["inspector"].id, inspector_b]}, "inspector_ids"),
+        ({"committee_member_ids": [committee_b]}, "committee_member_ids"),
+    ):
+        response = client.patch(f"/api/v1/inspections/{inspection_id}", json=body)
+        assert response.status_code == 422, body
+        assert field in response.json["error"]["fields"]
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        assert [u.id for u in inspection.inspectors] == [world.users["inspector"].id]
+        assert inspection.committee_members == []
+    # People in scope are accepted.
+    ok = client.patch(
+        f"/api/v1/inspections/{inspection_id}",
+        json={"committee_member_ids": [world.users["committee"].id]},
+    )
+    assert ok.status_code == 200
+    assert [p["id"] for p in ok.json["committee_members"]] == [world.users["committee"].id]
+
+
+def test_a_photo_key_used_by_someone_else_behaves_as_unknown(world, app, login_as, make_inspection):
+    """Another user's idempotency key answers as a new one — a 201, not a 409 telling that a
+    photo exists under it — and the first photo is untouched."""
+    from inspect_app.accounts.models import User
+    from inspect_app.photos import services as photo_services
+
+    inspection_b = make_inspection(factory=world.b, by="inspector_b", kind="score_visit")
+    with app.app_context():
+        inspector_b = db.session.get(User, world.users["inspector_b"].id)
+        inspection = db.session.get(Inspection, inspection_b)
+        from inspect_app.inspections import services as inspection_services
+
+        finding_b, _ = inspection_services.add_finding(inspection, by=inspector_b, title="东莞")
+        theirs, _ = photo_services.add_photo(
+            io.BytesIO(jpeg_with_gps()),
+            factory_id=world.b.id,
+            by_id=inspector_b.id,
+            finding_id=finding_b.id,
+            client_id="their-device-key",
+        )
+        db.session.commit()
+        theirs_id, finding_b_id = theirs.id, finding_b.id
+    client = app.test_client()
+    login_as("inspector", c=client)
+    mine = client.post(
+        f"/api/v1/inspections/{make_inspection()}/findings", json={"title": "无防护"}
+    ).json
+    answer = client.post(
+        f"/api/v1/findings/{mine['id']}/photos",
+        data={
+            "photo": (io.BytesIO(jpeg_with_gps(orientation=3)), "a.jpg"),
+            "client_id": "their-device-key",
+        },
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 201, answer.json
+    assert answer.json["id"] != theirs_id
+    with app.app_context():
+        first = db.session.get(Photo, theirs_id)
+        assert (first.client_id, first.finding_id) == ("their-device-key", finding_b_id)

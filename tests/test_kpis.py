@@ -79,7 +79,7 @@ def test_a_put_replaces_the_month_and_counts_left_out_are_zero(client, login_as,
     login_as("inspector")
     url = f"/api/v1/factories/{world.a.id}/kpis/{_month(app, -2)}"
     client.put(url, json=GOOD)
-    response = client.put(url, json={"near_misses": 4, "headcount": 200})
+    response = client.put(url, json={"near_misses": 4, "headcount": 200, "version": 1})
     assert response.status_code == 200
     body = response.get_json()
     assert (body["near_misses"], body["accidents"], body["headcount"]) == (4, 0, 200)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from inspect_app import create_app
-from inspect_app.api.openapi import document
+from inspect_app.api.openapi import build_document
 
 PREFIX = "/api/v1"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -24,6 +24,12 @@ def api_app(tmp_path_factory):
             "UPLOAD_DIR": str(tmp),
         }
     )
+
+
+@pytest.fixture(scope="module")
+def doc(api_app) -> dict:
+    with api_app.app_context():
+        return build_document(api_app)
 
 
 def _openapi_path(rule: str) -> str:
@@ -50,28 +56,23 @@ def documented(doc: dict) -> set[tuple[str, str]]:
     }
 
 
-def test_every_api_route_is_documented_with_its_method(api_app):
-    with api_app.app_context():
-        doc = document()
+def test_every_api_route_is_documented_with_its_method(api_app, doc):
     missing = sorted(api_routes(api_app) - documented(doc))
     assert not missing, f"add these routes to inspect_app/api/openapi.py PATHS: {missing}"
 
 
-def test_the_document_lists_no_route_the_api_lacks(api_app):
-    with api_app.app_context():
-        doc = document()
+def test_the_document_lists_no_route_the_api_lacks(api_app, doc):
     stale = sorted(documented(doc) - api_routes(api_app))
     assert not stale, f"documented but not served: {stale}"
 
 
-def test_the_served_document_is_the_same_document(client):
+def test_the_served_document_is_the_same_document(client, doc):
     served = client.get("/api/v1/openapi.json")
     assert served.status_code == 200 and served.json["openapi"] == "3.1.0"
-    assert documented(served.json) == documented(document())
+    assert documented(served.json) == documented(doc)
 
 
-def test_every_path_parameter_is_declared_once(api_app):
-    doc = document()
+def test_every_path_parameter_is_declared_once(doc):
     for path, item in doc["paths"].items():
         names = set(re.findall(r"{(\w+)}", path))
         shared = {p["name"] for p in item.get("parameters", []) if p["in"] == "path"}
@@ -82,8 +83,7 @@ def test_every_path_parameter_is_declared_once(api_app):
             assert names == shared | own, f"{method.upper()} {path}: path parameters"
 
 
-def test_every_reference_resolves(api_app):
-    doc = document()
+def test_every_reference_resolves(doc):
     schemas = doc["components"]["schemas"]
 
     def walk(node, where):
@@ -101,8 +101,7 @@ def test_every_reference_resolves(api_app):
     walk(doc, "#")
 
 
-def test_routes_document_400_401_and_writes_document_their_refusals(api_app):
-    doc = document()
+def test_routes_document_400_401_and_writes_document_their_refusals(doc):
     for path, item in doc["paths"].items():
         for method, operation in item.items():
             if method == "parameters":
@@ -120,9 +119,8 @@ def test_routes_document_400_401_and_writes_document_their_refusals(api_app):
                     assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, code)
 
 
-def test_json_bodies_refuse_fields_they_do_not_name(api_app):
-    """Every JSON body schema closes its object, as json_body() does (no mass assignment)."""
-    doc = document()
+def test_json_bodies_refuse_fields_they_do_not_name(doc):
+    """Every JSON body schema closes its object (no mass assignment)."""
     schemas = doc["components"]["schemas"]
     for path, item in doc["paths"].items():
         for method, operation in item.items():

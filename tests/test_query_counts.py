@@ -219,6 +219,28 @@ def _pages(app) -> dict:
         "case library": ("trainer", "cases.library", lambda s: "/cases"),
         "inspector home": ("inspector", "main.home", lambda s: "/"),
         "committee home": ("committee", "main.home", lambda s: "/"),
+        "offline kit": ("inspector", "offline.kit", lambda s: "/offline/kit.json"),
+        # The API's lists, a full page each (the most a client asks for at once).
+        "api factories": ("inspector", "api.list_factories", lambda s: "/api/v1/factories"),
+        "api inspections": (
+            "inspector",
+            "api.list_inspections",
+            lambda s: "/api/v1/inspections?per_page=100",
+        ),
+        "api inspection findings": (
+            "inspector",
+            "api.get_inspection",
+            lambda s: s.report_url.replace("/inspections/", "/api/v1/inspections/").removesuffix(
+                "/report"
+            ),
+        ),
+        "api actions": (
+            "committee",
+            "api.list_actions",
+            lambda s: f"/api/v1/factories/{s.f}/actions?per_page=100",
+        ),
+        "api cases": ("trainer", "api.list_cases", lambda s: "/api/v1/cases?per_page=100"),
+        "api kpis": ("committee", "api.list_kpis", lambda s: f"/api/v1/factories/{s.f}/kpis"),
     }
     return {name: page for name, page in pages.items() if page[1] in app.view_functions}
 
@@ -263,3 +285,6 @@ def test_statements_per_page_do_not_grow_with_the_data(counted, login, make_user
     grown = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
     assert not grown, f"statements per request grew with the data (before, after): {grown}"
     assert {"factory page", "inspection form", "report page", "factory list"} <= set(before)
+    assert {"api factories", "api inspections", "api actions", "api cases", "api kpis"} <= set(
+        before
+    )

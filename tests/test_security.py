@@ -53,7 +53,7 @@ def test_json_from_pages_needs_the_csrf_header(world, csrf_app):
         },
     )
     token = _csrf_token(client, "/factories/new")
-    body = {"address": "新地址"}
+    body = {"address": "新地址", "version": 1}
     refused = client.patch(f"/api/v1/factories/{world.a.id}", json=body)
     assert refused.status_code == 400 and refused.json["error"]["code"] == "csrf_failed"
     accepted = client.patch(
@@ -69,7 +69,7 @@ def test_scripts_with_a_bearer_token_need_no_csrf(world, csrf_app, runner):
     client = csrf_app.test_client()
     response = client.patch(
         f"/api/v1/factories/{world.a.id}",
-        json={"address": "脚本"},
+        json={"address": "脚本", "version": 1},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200
@@ -139,3 +139,57 @@ def test_server_errors_roll_back_and_say_nothing_is_lost(app, client, world, log
     assert response.status_code == 500 and response.json["error"]["code"] == "server_error"
     with app.app_context():
         assert db.session.scalar(sa.select(Factory).where(Factory.name_zh == "半途")) is None
+
+
+# ---------------------------------------------------------------- behind a reverse proxy
+
+
+def _wrong_sign_in(client, **headers) -> object:
+    return client.post(
+        "/login",
+        data={"username": "nobody", "password": "wrong-password"},
+        headers=headers,
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},  # the proxy's own address
+    )
+
+
+def _last_attempt_ip(app) -> str:
+    from inspect_app.accounts.models import LoginAttempt
+
+    with app.app_context():
+        return db.session.scalar(sa.select(LoginAttempt.ip).order_by(LoginAttempt.id.desc()))
+
+
+FORWARDED = {"X-Forwarded-For": "198.51.100.7, 203.0.113.9", "X-Forwarded-Proto": "https"}
+
+
+def test_forwarded_headers_are_ignored_without_trusted_proxies(app, client):
+    response = _wrong_sign_in(client, **FORWARDED)
+    assert _last_attempt_ip(app) == "10.0.0.2"  # anyone can send the headers: not believed
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_a_trusted_proxy_gives_the_client_address_and_https(app, client):
+    from inspect_app import _trust_proxies
+
+    app.config["TRUSTED_PROXIES"] = 1
+    _trust_proxies(app)
+    response = _wrong_sign_in(client, **FORWARDED)
+    # One hop: the address the proxy saw, never the one the client wrote before it.
+    assert _last_attempt_ip(app) == "203.0.113.9"
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    plain = _wrong_sign_in(client, **{**FORWARDED, "X-Forwarded-Proto": "http"})
+    assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_hsts_over_direct_https(client):
+    assert "Strict-Transport-Security" in client.get("/login", base_url="https://localhost").headers
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def test_trusted_proxies_must_be_a_count(monkeypatch, tmp_path):
+    from inspect_app import create_app
+
+    monkeypatch.setenv("INSPECT_TRUSTED_PROXIES", "nginx")
+    with pytest.raises(ValueError, match="INSPECT_TRUSTED_PROXIES"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "SECRET_KEY": "x"})

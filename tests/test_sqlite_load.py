@@ -57,7 +57,9 @@ def pool():
     workers.close()
 
 
-def _run(pool, app, world, make_inspection, *, seconds: float, protect: bool) -> list[Outcome]:
+def _run(
+    pool, app, world, make_inspection, *, seconds: float, protect: bool, min_rounds: int = 0
+) -> list[Outcome]:
     inspection_id = make_inspection(checklist="workplace-inspection", kind="score_visit")
     items = _valid_items(app, inspection_id)
     assert len(items) >= WORKERS * 3
@@ -70,6 +72,7 @@ def _run(pool, app, world, make_inspection, *, seconds: float, protect: bool) ->
         items=items,
         seconds=seconds,
         protect=protect,
+        min_rounds=min_rounds,
     )
     return pool.run(job)
 
@@ -107,7 +110,9 @@ def _summary(outcomes: list[Outcome]) -> str:
 def test_four_processes_writing_at_once_lose_nothing_and_never_see_locked(
     pool, app, world, make_inspection
 ):
-    outcomes = _run(pool, app, world, make_inspection, seconds=LOAD_SECONDS, protect=True)
+    outcomes = _run(
+        pool, app, world, make_inspection, seconds=LOAD_SECONDS, protect=True, min_rounds=3
+    )
 
     print(_summary(outcomes))
     # At least two rounds per process, all overlapping in time (they start at one barrier).

@@ -179,7 +179,7 @@ def build(app) -> dict:
             name_en=text_of("factory.name_en"),
             uscc=uscc.complete("91500112MA0000001"),
             region_id=region("500112").id,
-            sector=Sector.RUBBER_PLASTICS.value,
+            sector=Sector.RUBBER_PLASTICS,
             address=text_of("factory.address"),
             score_batch=text_of("factory.score_batch"),
         )

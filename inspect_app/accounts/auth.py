@@ -6,7 +6,7 @@ from flask import Flask, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from ..errors import json_error, wants_json
-from ..extensions import login_manager
+from ..extensions import db, login_manager
 from . import services
 
 
@@ -31,7 +31,14 @@ def init_login(app: Flask) -> None:
     @login_manager.request_loader
     def load_from_bearer(_request):
         token = _bearer_token()
-        return services.user_for_token(token) if token else None
+        row = services.token_for(token) if token else None
+        if row is None:
+            return None
+        if services.touch_token(row):
+            # The first thing the request writes (the user is loaded before any view runs):
+            # committed on its own, so "last used" is kept whatever the request does next.
+            db.session.commit()
+        return row.user
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -1,4 +1,4 @@
-"""CLI: `users create`, `users token`."""
+"""CLI: `users create`, `users token`, `users tokens`, `users revoke-token`."""
 
 from __future__ import annotations
 
@@ -54,14 +54,67 @@ def create_command(username, role, factory_id, regions, display_name, password_s
         click.echo(f"password: {password}")
 
 
-@users_cli.command("token")
-@click.argument("username")
-@click.option("--name", default="cli", help="A label to recognise the token by.")
-def token_command(username, name):
-    """Issue an API token for USERNAME and print it (it is shown only once)."""
+def _user(username: str) -> User:
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"no user named {username!r}")
-    token = services.issue_token(user, name=name)
+    return user
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--name", default="cli", help="A name to recognise (and revoke) the token by.")
+@click.option(
+    "--expires-days", type=click.IntRange(1, services.TOKEN_MAX_DAYS), help="Expire after N days."
+)
+def token_command(username, name, expires_days):
+    """Issue an API token for USERNAME and print it (it is shown only once)."""
+    user = _user(username)
+    try:
+        token = services.issue_token(user, name=name, expires_in_days=expires_days)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(token)
+
+
+@users_cli.command("tokens")
+@click.argument("username")
+def tokens_command(username):
+    """List USERNAME's live API tokens: name, first characters, created, last used, expiry."""
+    tokens = services.live_tokens(_user(username))
+    if not tokens:
+        click.echo(f"{username} has no live API tokens")
+        return
+    click.echo("id\tname\tprefix\tcreated\tlast used\texpires")
+    for t in tokens:
+        click.echo(
+            f"{t.id}\t{t.name}\t{t.prefix}…\t{_when(t.created_at)}\t{_when(t.last_used_at)}"
+            f"\t{_when(t.expires_at) if t.expires_at else 'never'}"
+        )
+
+
+@users_cli.command("revoke-token")
+@click.argument("username")
+@click.argument("name", required=False)
+@click.option("--all", "revoke_all", is_flag=True, help="Revoke every token of the user.")
+def revoke_token_command(username, name, revoke_all):
+    """Revoke USERNAME's token called NAME (or all of them with --all): it stops working."""
+    user = _user(username)
+    if revoke_all == bool(name):
+        raise click.UsageError("give either a token NAME or --all")
+    if revoke_all:
+        count = services.revoke_all_tokens(user)
+        db.session.commit()
+        click.echo(f"revoked {count} token(s) of {username}")
+        return
+    token = services.token_named(user, name)
+    if token is None:
+        raise click.ClickException(f"{username} has no live token named {name!r}")
+    services.revoke_token(token)
+    db.session.commit()
+    click.echo(f"revoked token {name!r} of {username}")

@@ -64,3 +64,20 @@ class UserForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     active = BooleanField(_l("Active"), default=True)
+
+
+TOKEN_EXPIRY_CHOICES = [
+    ("", _l("Never (until revoked)")),
+    ("30", _l("In 30 days")),
+    ("90", _l("In 90 days")),
+    ("365", _l("In a year")),
+]
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Token name"),
+        validators=[DataRequired(), Length(max=80)],
+        description=_l("What the token is for, e.g. “nightly export”: it is how you revoke it."),
+    )
+    expires_in_days = SelectField(_l("Expires"), choices=lambda: TOKEN_EXPIRY_CHOICES, default="")

@@ -14,6 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..audit import Audited
 from ..extensions import db, str_enum, utcnow
 
+TOKEN_NAME_MAX = 80  # an API token's label (`users token --name`)
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -50,6 +52,7 @@ class User(Audited, db.Model):
     """A person who signs in: admin, inspector, committee member or trainer."""
 
     __tablename__ = "users"
+    __audit_sign_in__ = "last_login_at"
     __audit_secret__ = frozenset({"password_hash"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,14 +137,19 @@ class ApiToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(80), default="")
+    name: Mapped[str] = mapped_column(sa.String(TOKEN_NAME_MAX), default="")
     prefix: Mapped[str] = mapped_column(sa.String(12))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     user = relationship(User, lazy="joined", innerjoin=True)
+
+    def is_live(self, now: datetime) -> bool:
+        """Not revoked and not expired."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
 class LoginAttempt(db.Model):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -20,29 +18,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import selectinload
 
-from ..audit import AuditEvent
 from ..errors import DomainError
 from ..extensions import db
 from ..factories.models import Factory, Region
 from ..permissions import can_manage_users, can_read_audit
+from ..web import safe_next, show_errors
 from . import services
-from .forms import LoginForm, PasswordForm, UserForm
+from .audit_log import ALL_BUT_SIGN_INS, audit_page, filter_choices
+from .forms import LoginForm, PasswordForm, TokenForm, UserForm
 from .models import Role, User
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-        ):
-            return target
-    return url_for("main.home")
 
 
 def _limits() -> dict:
@@ -51,6 +37,9 @@ def _limits() -> dict:
         "max_failures": cfg["LOGIN_MAX_FAILURES"],
         "max_per_ip": cfg["LOGIN_MAX_FAILURES_PER_IP"],
         "window": cfg["LOGIN_WINDOW_SECONDS"],
+        "max_delay": cfg["LOGIN_MAX_DELAY_SECONDS"],
+        "account_failures": cfg["LOGIN_ACCOUNT_FAILURES"],
+        "account_max_delay": cfg["LOGIN_ACCOUNT_MAX_DELAY_SECONDS"],
     }
 
 
@@ -69,8 +58,10 @@ def login():
                 limits=_limits(),
             )
         except services.TooManyAttempts as error:
+            db.session.commit()  # a failure recorded on the way counts
             flash(error.message, "error")
-            return render_template("accounts/login.html", form=form), 429
+            page = render_template("accounts/login.html", form=form)
+            return page, 429, {"Retry-After": str(error.retry_after)}
         if user is None:
             db.session.commit()  # keep the failed attempt for the rate limit
             flash(_("Wrong username or password."), "error")
@@ -88,7 +79,7 @@ def login():
             session.permanent = True
             login_user(user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     elif request.method == "POST":
         status = 400
     return render_template("accounts/login.html", form=form), status
@@ -125,6 +116,50 @@ def change_password():
         flash(_("Password changed. Please sign in again with the new password."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/change_password.html", form=form)
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """The user's API tokens: listed with their use, made here (shown once), revoked here."""
+    form = TokenForm()
+    status, new_token = 200, None
+    if form.validate_on_submit():
+        days = int(form.expires_in_days.data) if form.expires_in_days.data else None
+        try:
+            new_token = services.issue_token(
+                current_user, name=form.name.data, expires_in_days=days
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "accounts/tokens.html",
+        form=form,
+        tokens=services.live_tokens(current_user),
+        new_token=new_token,
+    ), status
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = services.token_of(current_user, token_id)
+    if token is None:
+        abort(404)
+    services.revoke_token(token)
+    db.session.commit()
+    flash(_("Token “%(name)s” revoked: it no longer works.", name=token.name), "success")
+    return redirect(url_for("accounts.tokens"))
 
 
 def _require_admin() -> None:
@@ -242,18 +277,12 @@ def edit_user(user_id: int):
 def audit_log():
     if not can_read_audit(current_user):
         abort(403)
-    entity = request.args.get("entity", "")
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
-    if entity:
-        stmt = stmt.where(AuditEvent.entity == entity)
-    page = db.paginate(stmt, per_page=50, error_out=False)
-    actor_ids = {e.actor_id for e in page.items if e.actor_id}
-    actors = (
-        {
-            u.id: u.username
-            for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))
-        }
-        if actor_ids
-        else {}
+    shown = request.args.get("shown") or request.args.get("entity", ALL_BUT_SIGN_INS)
+    page, entries = audit_page(shown, request.args.get("page", 1, type=int) or 1)
+    return render_template(
+        "accounts/audit_log.html",
+        page=page,
+        entries=entries,
+        shown=shown,
+        choices=filter_choices(),
     )
-    return render_template("accounts/audit_log.html", page=page, actors=actors, entity=entity)

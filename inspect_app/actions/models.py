@@ -12,7 +12,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..audit import Audited
-from ..extensions import db, local_today, str_enum, utcnow
+from ..extensions import db, local_today, new_client_id, str_enum, utcnow
 
 
 class ActionStatus(StrEnum):
@@ -125,6 +125,8 @@ class Action(Audited, db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(index=True)  # verified or void
     version: Mapped[int] = mapped_column(default=1)
+    #: The id the device (or the form) made for it: a replayed create returns this action.
+    client_id: Mapped[str] = mapped_column(sa.String(64), default=new_client_id)
 
     factory = relationship("Factory", lazy="joined", innerjoin=True)
     finding = relationship("Finding", lazy="joined")
@@ -146,6 +148,7 @@ class Action(Audited, db.Model):
     __table_args__ = (
         sa.Index("ix_actions_factory_status", "factory_id", "status"),
         sa.Index("ix_actions_status_due", "status", "due_on"),
+        sa.UniqueConstraint("factory_id", "client_id", name="uq_actions_factory_client"),
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

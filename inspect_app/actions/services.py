@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from flask import abort, current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import errors
@@ -22,6 +24,8 @@ from ..factories.services import scope_clause
 from ..inspections.models import Finding, Grade, Inspection, InspectionKind, InspectionStatus
 from ..permissions import can_edit_action, can_use_actions, can_view_action
 from ..photos.models import Photo, PhotoKind
+from ..schemas import limited_text, too_long
+from ..sync import clean_client_id, client_id_or_new
 from .models import (
     FINAL,
     PENDING,
@@ -85,6 +89,10 @@ EDITABLE_FIELDS = frozenset(
 CREATE_FIELDS = EDITABLE_FIELDS | {"due_on"}
 
 MAX_COST = Decimal("9999999999.99")  # Numeric(12, 2)
+# Text limits (characters): over a limit is refused, never cut.
+TITLE_MAX = 200  # the column's length
+NOTE_MAX = 2000  # a move's note, a due-date change's reason
+TEXT_LIMITS = {"description": 5000, "done_description": 5000, "responsible": 120}
 
 
 class IllegalMove(Conflict):
@@ -181,7 +189,9 @@ def move(
             else _("No moves are open to you now.")
         )
         raise IllegalMove(message, allowed=allowed, fields={"status": message})
-    note = (note or "").strip()[:2000]
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise DomainError(too_long(NOTE_MAX), fields={"note": too_long(NOTE_MAX)})
     if rule.needs_note and not note:
         raise DomainError(
             _("Give a reason for this step."), fields={"note": _("A reason is required.")}
@@ -291,10 +301,12 @@ def _clean(data: dict, *, partial: bool, earliest: date) -> dict:
         title = str(data.get("title") or "").strip()
         if not title:
             errors["title"] = _("Say in a few words what is to be done.")
-        clean["title"] = title[:200]
-    for key, limit in (("description", 5000), ("done_description", 5000), ("responsible", 120)):
+        elif len(title) > TITLE_MAX:
+            errors["title"] = too_long(TITLE_MAX)
+        clean["title"] = title
+    for key, limit in TEXT_LIMITS.items():
         if key in data:
-            clean[key] = str(data[key] or "").strip()[:limit]
+            clean[key] = limited_text(data[key], limit, key, errors)
     if "control_type" in data:
         value = data["control_type"]
         if value in (None, ""):
@@ -314,6 +326,18 @@ def _clean(data: dict, *, partial: bool, earliest: date) -> dict:
     return clean
 
 
+def replayed_action(factory: Factory, client_id: str | None) -> Action | None:
+    """The action raised in this factory under this device (or form) id, None if none: a
+    create sent twice returns the first. Looked up in the factory only, so a key used in
+    another factory is unknown here."""
+    client_id = clean_client_id(client_id)
+    if not client_id:
+        return None
+    return db.session.scalar(
+        sa.select(Action).where(Action.factory_id == factory.id, Action.client_id == client_id)
+    )
+
+
 def _create(
     *,
     factory: Factory,
@@ -323,7 +347,11 @@ def _create(
     finding: Finding | None,
     at: datetime | None,
     fields: dict,
+    client_id: str | None = None,
 ) -> Action:
+    client_id = clean_client_id(client_id)
+    if existing := replayed_action(factory, client_id):
+        return existing
     moment = _now(at)
     clean = _clean(fields, partial=False, earliest=_local_date(moment))
     action = Action(
@@ -336,18 +364,31 @@ def _create(
         proposed_by_id=by.id,
         created_at=moment,
         updated_at=moment,
+        client_id=client_id_or_new(client_id),
         **clean,
     )
     action.events.append(
         ActionEvent(kind=ActionEventKind.CREATED, at=moment, by_id=by.id, to_status=status)
     )
-    db.session.add(action)
+    try:
+        with db.session.begin_nested():
+            db.session.add(action)
+    except IntegrityError:
+        # The same create arrived twice at once (a retry while the first was still running).
+        if existing := replayed_action(factory, client_id):
+            return existing
+        raise
     _flush()
     return action
 
 
 def create_from_finding(
-    finding: Finding, *, by: User, at: datetime | None = None, **fields
+    finding: Finding,
+    *,
+    by: User,
+    at: datetime | None = None,
+    client_id: str | None = None,
+    **fields,
 ) -> Action:
     """Raise an action on a finding in one tap: the title comes from the finding, and so do
     the before photos (shown through the finding, not copied). Open when an inspector or
@@ -365,6 +406,7 @@ def create_from_finding(
         finding=finding,
         at=at,
         fields=fields,
+        client_id=client_id,
     )
     if finding.closed_at is not None and not finding.fixed_on_spot:
         finding.closed_at = None  # new work on the hazard: it is open again until verified
@@ -378,6 +420,7 @@ def propose(
     by: User,
     origin: ActionOrigin | str = ActionOrigin.SUGGESTION,
     at: datetime | None = None,
+    client_id: str | None = None,
     **fields,
 ) -> Action:
     """Record an action of the factory's own (a worker's suggestion): proposed until approved."""
@@ -389,6 +432,7 @@ def propose(
         finding=None,
         at=at,
         fields=fields,
+        client_id=client_id,
     )
 
 
@@ -443,7 +487,7 @@ def change_due_date(
     new = _due_date(new_due_on, errors, earliest=_local_date(action.created_at or utcnow()))
     if new is None and not errors:
         errors["due_on"] = _("Choose the new due date.")
-    reason = (reason or "").strip()[:2000]
+    reason = limited_text(reason, NOTE_MAX, "reason", errors)
     if action.due_on is not None and not reason:
         errors["reason"] = _("Say why the due date changes.")
     if new is not None and new == action.due_on:
@@ -482,26 +526,44 @@ def refuse_photo(action: Action, user: User, kind: str):
 # ---------------------------------------------------------------- loading and scope
 
 
-def scoped_actions(user: User) -> sa.Select:
-    """Actions the user may see (the same rule as can_view_action, in SQL)."""
-    stmt = (
-        sa.select(Action).join(Factory, Factory.id == Action.factory_id).where(scope_clause(user))
-    )
-    if user.role is Role.COMMITTEE:
-        # Correlated on the action's own finding (two primary-key lookups per action): an
-        # uncorrelated IN (…) listed every visible finding of every factory first.
-        finding_visible = sa.exists().where(
-            Finding.id == Action.finding_id,
-            Inspection.id == Finding.inspection_id,
+def released_clause():
+    """Actions whose finding (if any) is no longer an inspector's draft: a submitted
+    inspection's, or a self-inspection's (the committee's own work)."""
+    # Correlated on the action's own finding (two primary-key lookups per action): an
+    # uncorrelated IN (…) listed every visible finding of every factory first.
+    # Aliases, correlated on Action only: the ledger joins Finding and Inspection itself.
+    finding, inspection = aliased(Finding), aliased(Inspection)
+    finding_visible = (
+        sa.exists()
+        .where(
+            finding.id == Action.finding_id,
+            inspection.id == finding.inspection_id,
             sa.or_(
-                Inspection.status == InspectionStatus.SUBMITTED,
-                Inspection.kind == InspectionKind.SELF_INSPECTION,
+                inspection.status == InspectionStatus.SUBMITTED,
+                inspection.kind == InspectionKind.SELF_INSPECTION,
             ),
         )
-        stmt = stmt.where(sa.or_(Action.finding_id.is_(None), finding_visible))
-    elif not can_use_actions(user):
-        stmt = stmt.where(sa.false())
-    return stmt
+        .correlate(Action)
+    )
+    return sa.or_(Action.finding_id.is_(None), finding_visible)
+
+
+def visible_clause(user: User):
+    """A WHERE clause (over Action joined to its Factory) for the actions the user may see:
+    the same rule as can_view_action, for lists and exports alike."""
+    if not can_use_actions(user):
+        return sa.false()
+    where = scope_clause(user)
+    if user.role is Role.COMMITTEE:
+        where = sa.and_(where, released_clause())
+    return where
+
+
+def scoped_actions(user: User) -> sa.Select:
+    """Actions the user may see (the same rule as can_view_action, in SQL)."""
+    return (
+        sa.select(Action).join(Factory, Factory.id == Action.factory_id).where(visible_clause(user))
+    )
 
 
 def get_action_or_404(action_id: int, user: User, *, for_edit: bool = False) -> Action:
@@ -555,6 +617,23 @@ def filter_actions(stmt: sa.Select, filters: ActionFilters) -> sa.Select:
     if filters.responsible:
         stmt = stmt.where(Action.responsible == filters.responsible)
     return stmt
+
+
+def page_loads() -> tuple:
+    """Loaded with a page of actions, so that showing it costs no statement per action: the
+    finding's inspection (who may see the finding), without its answers, findings and people.
+    (A function: loader options configure the mappers, which needs every model imported.)"""
+    return (
+        joinedload(Action.finding)
+        .selectinload(Finding.inspection)
+        .options(
+            lazyload(Inspection.answers),
+            lazyload(Inspection.findings),
+            lazyload(Inspection.inspectors),
+            lazyload(Inspection.committee_members),
+            lazyload(Inspection.checklist_version),
+        ),
+    )
 
 
 def factory_actions(user: User, factory: Factory, filters: ActionFilters) -> sa.Select:
@@ -726,6 +805,49 @@ def before_photos(action: Action) -> list[Photo]:
             .order_by(Photo.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class ActionExtras:
+    """What an action's JSON shows beyond its row: photos by kind and the people it names."""
+
+    photos: dict[tuple[int, PhotoKind], list[Photo]]  # (action id, kind) → photos
+    people: dict[int, User]
+
+    def of(self, action: Action, kind: PhotoKind) -> list[Photo]:
+        return self.photos.get((action.id, kind), [])
+
+    def person(self, user_id: int | None) -> User | None:
+        return self.people.get(user_id) if user_id is not None else None
+
+
+def _people(ids) -> dict[int, User]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted)))}
+
+
+def extras_of(action: Action) -> ActionExtras:
+    """One action's photos and people, read afresh (it may have just changed)."""
+    photos = {(action.id, PhotoKind.BEFORE): before_photos(action)}
+    for kind in (PhotoKind.AFTER, PhotoKind.VERIFICATION):
+        photos[(action.id, kind)] = photos_of(action, kind)
+    return ActionExtras(photos, _people([action.proposed_by_id, action.verified_by_id]))
+
+
+def page_extras(actions: list[Action]) -> ActionExtras:
+    """A page of actions' photos and people in one statement, however many the page holds:
+    the photos come with the page (the finding's and the action's own, loaded in batches) and
+    the people in one query."""
+    photos: dict[tuple[int, PhotoKind], list[Photo]] = {}
+    for action in actions:
+        shown = action.finding.photos if action.finding is not None else []
+        photos[(action.id, PhotoKind.BEFORE)] = [p for p in shown if p.kind is PhotoKind.BEFORE]
+        for kind in (PhotoKind.AFTER, PhotoKind.VERIFICATION):
+            photos[(action.id, kind)] = [p for p in action.photos if p.kind is kind]
+    ids = [i for a in actions for i in (a.proposed_by_id, a.verified_by_id)]
+    return ActionExtras(photos, _people(ids))
 
 
 def photos_of(action: Action, kind: PhotoKind) -> list[Photo]:

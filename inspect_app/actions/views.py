@@ -3,6 +3,7 @@ moves, due-date changes, photos, and the inspector's verification queue."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -18,12 +19,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role
-from ..checklists.areas import AREAS
+from ..bodies import accepts_uploads
+from ..checklists.services import known_areas
 from ..errors import DomainError
-from ..extensions import db, local_today
+from ..extensions import db, local_today, new_client_id
 from ..factories.services import get_factory_or_404
 from ..inspections import services as inspection_services
-from ..inspections.models import Grade
+from ..inspections.models import Finding, Grade
+from ..inspections.reports import REPORT_STAMPS
 from ..inspections.views import REPORT_EXTRAS
 from ..permissions import (
     can_add_action_photo,
@@ -34,6 +37,7 @@ from ..permissions import (
 )
 from ..photos import services as photo_services
 from ..photos.models import PhotoKind
+from ..web import next_or
 from . import services
 from .forms import ActionForm, DueDateForm, SuggestionForm
 from .models import Action, ActionEventKind, ActionStatus
@@ -57,13 +61,6 @@ def _require_action_role() -> None:
         abort(403)
 
 
-def _safe_next(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
-
-
 def _form_errors(form, error: DomainError) -> None:
     for name, message in error.fields.items():
         if name in form and isinstance(message, str):
@@ -83,7 +80,7 @@ def _filters() -> services.ActionFilters:
     return services.ActionFilters(
         statuses=(status,) if status in {s.value for s in ActionStatus} else (),
         overdue=request.args.get("overdue") == "1",
-        area=request.args.get("area", "") if request.args.get("area") in AREAS else "",
+        area=request.args.get("area", "") if request.args.get("area") in known_areas() else "",
         grade=request.args.get("grade", "") if request.args.get("grade") in set(Grade) else "",
         responsible=request.args.get("owner", "")[:120],
     )
@@ -102,7 +99,7 @@ def board(factory_id: int):
         filters=filters,
         groups=services.board(current_user, factory, filters),
         owners=services.responsible_names(current_user, factory),
-        areas=AREAS,
+        areas=known_areas(),
         grades=list(Grade),
         can_create=can_create_action(current_user, factory),
         filtered=bool(
@@ -155,7 +152,12 @@ def new_suggestion(factory_id: int):
     form = SuggestionForm()
     if form.validate_on_submit():
         try:
-            action = services.propose(factory, by=current_user, **_data(form, CREATE_NAMES))
+            action = services.propose(
+                factory,
+                by=current_user,
+                client_id=form.client_id.data,
+                **_data(form, CREATE_NAMES),
+            )
         except DomainError as error:
             _form_errors(form, error)
         else:
@@ -181,14 +183,16 @@ def new_from_finding(finding_id: int):
     if request.method == "GET":
         form.title.data = finding.title
     elif "title" not in request.form:  # the one-tap button on the report
-        action = services.create_from_finding(finding, by=current_user)
+        action = services.create_from_finding(
+            finding, by=current_user, client_id=request.form.get("client_id")
+        )
         db.session.commit()
         flash(_("Action raised. Add who does it and by when."), "success")
         return redirect(url_for("actions.edit", action_id=action.id))
     if form.validate_on_submit():
         try:
             action = services.create_from_finding(
-                finding, by=current_user, **_data(form, CREATE_NAMES)
+                finding, by=current_user, client_id=form.client_id.data, **_data(form, CREATE_NAMES)
             )
         except DomainError as error:
             _form_errors(form, error)
@@ -229,7 +233,7 @@ def _show(action: Action, *, status: int = 200, due_form=None, move_error=None):
         needs_after_photo=services.needs_after_photo(action),
         due_form=due_form,
         event_kinds=ActionEventKind,
-        areas=AREAS,
+        areas=known_areas(),
     ), status
 
 
@@ -244,6 +248,7 @@ def show(action_id: int):
 def edit(action_id: int):
     action = services.get_action_or_404(action_id, current_user, for_edit=True)
     form = ActionForm(obj=action)
+    first_due = action.due_on is None  # set here; a later change needs a reason (its own form)
     if request.method == "GET":
         form.control_type.data = action.control_type.value if action.control_type else ""
         form.version.data = action.version
@@ -255,19 +260,27 @@ def edit(action_id: int):
                 expected_version=int(form.version.data) if form.version.data else None,
                 **_data(form, EDIT_NAMES),
             )
+            if first_due and form.due_on.data:  # the first due date, in the same form
+                services.change_due_date(
+                    action, new_due_on=form.due_on.data, reason="", by=current_user
+                )
         except DomainError as error:
             db.session.rollback()
             _form_errors(form, error)
             action = services.get_action_or_404(action_id, current_user, for_edit=True)
             if error.status == 409:
                 form.version.data = action.version  # saving again overwrites, knowingly
-                return render_template("actions/edit_action.html", form=form, action=action), 409
+                return render_template(
+                    "actions/edit_action.html", form=form, action=action, first_due=first_due
+                ), 409
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("actions.show", action_id=action.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("actions/edit_action.html", form=form, action=action), status
+    return render_template(
+        "actions/edit_action.html", form=form, action=action, first_due=first_due
+    ), status
 
 
 @bp.post("/actions/<int:action_id>/move")
@@ -283,13 +296,13 @@ def move(action_id: int):
         db.session.rollback()
         if request.form.get("next"):
             flash(error.message, "error")
-            return redirect(_safe_next(back))
+            return redirect(next_or(back))
         action = services.get_action_or_404(action_id, current_user)
         flash(error.message, "error")
         return _show(action, status=error.status, move_error={target: error.fields})
     db.session.commit()
     flash(_("“%(title)s” is now: %(status)s.", title=action.title, status=action.status.label))
-    return redirect(_safe_next(back))
+    return redirect(next_or(back))
 
 
 @bp.post("/actions/<int:action_id>/due-date")
@@ -316,6 +329,7 @@ def change_due_date(action_id: int):
 
 
 @bp.post("/actions/<int:action_id>/photos")
+@accepts_uploads
 @login_required
 def add_photo(action_id: int):
     """An "after" photo (committee) or a verification photo (inspector), from the camera."""
@@ -353,6 +367,9 @@ def actions_for_inspection(inspection) -> dict[int, list[Action]]:
     return services.actions_of_findings(current_user, [f.id for f in inspection.findings])
 
 
+bp.add_app_template_global(new_client_id, "new_client_id")
+
+
 @bp.app_template_global()
 def can_raise_action(finding) -> bool:
     """Whether to offer "Create action" on a finding."""
@@ -388,8 +405,8 @@ def action_days_overdue(action) -> int:
 
 @bp.app_template_global()
 def action_area_label(area_id: str) -> str:
-    """A finding's hazard area in the reader's language."""
-    area = AREAS.get(area_id)
+    """A finding's hazard area in the reader's language (a checklist's own areas too)."""
+    area = known_areas().get(area_id)
     if area is None:
         return area_id
     locale = get_locale()
@@ -400,5 +417,20 @@ def _report_actions(inspection) -> dict:
     return {"actions_by_finding": actions_for_inspection(inspection)}
 
 
+def _report_actions_stamp(inspection) -> str:
+    """The actions on the report's findings as they are now: a kept report PDF that shows
+    them is rendered again once one is raised or changes."""
+
+    findings = sa.select(Finding.id).where(Finding.inspection_id == inspection.id)
+    count, versions, latest = db.session.execute(
+        sa.select(
+            sa.func.count(Action.id), sa.func.sum(Action.version), sa.func.max(Action.id)
+        ).where(Action.finding_id.in_(findings))
+    ).one()
+    return f"actions:{count}:{versions or 0}:{latest or 0}"
+
+
 if _report_actions not in REPORT_EXTRAS:
     REPORT_EXTRAS.append(_report_actions)
+if _report_actions_stamp not in REPORT_STAMPS:
+    REPORT_STAMPS.append(_report_actions_stamp)

@@ -6,4 +6,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import accounts, actions, cases, checklists, factories, inspections, kpis, openapi  # noqa: E402,F401  (routes register on import)
+from . import (  # noqa: E402,F401  (routes register on import)
+    accounts,
+    actions,
+    cases,
+    checklists,
+    factories,
+    inspections,
+    jobs,
+    kpis,
+    openapi,
+)

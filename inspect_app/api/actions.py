@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from ..actions import services
 from ..actions.models import Action, ActionEvent
+from ..bodies import accepts_uploads
 from ..errors import DomainError, json_error
 from ..extensions import db
 from ..factories.services import get_factory_or_404
@@ -57,13 +58,13 @@ def event_json(event: ActionEvent) -> dict:
     }
 
 
-def action_json(action: Action) -> dict:
-    """An action as the API shows it, with its derived overdue flag and its timeline."""
+def action_json(action: Action, extras: services.ActionExtras | None = None) -> dict:
+    """An action as the API shows it, with its derived overdue flag and its timeline; a list
+    passes the `extras` of its whole page (services.page_extras)."""
     finding = action.finding
-    from ..accounts.models import User
-
-    verified_by = db.session.get(User, action.verified_by_id) if action.verified_by_id else None
-    proposed_by = db.session.get(User, action.proposed_by_id) if action.proposed_by_id else None
+    extras = extras or services.extras_of(action)
+    verified_by = extras.person(action.verified_by_id)
+    proposed_by = extras.person(action.proposed_by_id)
     return {
         "id": action.id,
         "factory_id": action.factory_id,
@@ -98,19 +99,14 @@ def action_json(action: Action) -> dict:
         "verified_by": _person(verified_by),
         "closed_at": _iso(action.closed_at),
         "photos": {
-            "before": [photo_services.photo_json(p) for p in services.before_photos(action)],
-            "after": [
-                photo_services.photo_json(p) for p in services.photos_of(action, PhotoKind.AFTER)
-            ],
-            "verification": [
-                photo_services.photo_json(p)
-                for p in services.photos_of(action, PhotoKind.VERIFICATION)
-            ],
+            kind.value: [photo_services.photo_json(p) for p in extras.of(action, kind)]
+            for kind in (PhotoKind.BEFORE, PhotoKind.AFTER, PhotoKind.VERIFICATION)
         },
         "timeline": [event_json(e) for e in action.events],
         "allowed_moves": services.allowed_moves(action, current_user),
         "editable": can_edit_action(current_user, action),
         "version": action.version,
+        "client_id": action.client_id,
     }
 
 
@@ -137,13 +133,12 @@ def list_actions(factory_id: int):
     require_role(*ACTION_ROLES)
     factory = get_factory_or_404(factory_id, current_user)
     page, per_page = page_args()
-    pagination = db.paginate(
-        services.factory_actions(current_user, factory, _filters()),
-        page=page,
-        per_page=per_page,
-        error_out=False,
+    stmt = services.factory_actions(current_user, factory, _filters()).options(
+        *services.page_loads()
     )
-    return paginated(pagination, action_json)
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    extras = services.page_extras(list(pagination.items))
+    return paginated(pagination, lambda action: action_json(action, extras))
 
 
 def _created(action: Action):
@@ -157,8 +152,10 @@ def create_action(factory_id: int):
     factory = get_factory_or_404(factory_id, current_user)
     if not can_create_action(current_user, factory):
         abort(403)
-    data = json_body(services.CREATE_FIELDS | {"finding_id"})
+    data = json_body(services.CREATE_FIELDS | {"finding_id", "client_id"})
     finding_id = data.pop("finding_id", None)
+    if replayed := services.replayed_action(factory, data.get("client_id")):
+        return action_json(replayed), 200, {"Location": f"/api/v1/actions/{replayed.id}"}
     if finding_id is None:
         action = services.propose(factory, by=current_user, **data)
     else:
@@ -182,7 +179,10 @@ def create_action_from_finding(finding_id: int):
     finding = inspection_services.get_finding_or_404(finding_id, current_user)
     if not can_view_finding(current_user, finding):
         abort(404)
-    data = json_body(services.CREATE_FIELDS)
+    data = json_body(services.CREATE_FIELDS | {"client_id"})
+    factory = get_factory_or_404(finding.factory_id, current_user)
+    if replayed := services.replayed_action(factory, data.get("client_id")):
+        return action_json(replayed), 200, {"Location": f"/api/v1/actions/{replayed.id}"}
     action = services.create_from_finding(finding, by=current_user, **data)
     db.session.commit()
     return _created(action)
@@ -232,6 +232,7 @@ def update_action(action_id: int):
 
 
 @bp.post("/actions/<int:action_id>/photos")
+@accepts_uploads
 @login_required
 def add_action_photo(action_id: int):
     action = services.get_action_or_404(action_id, current_user)

@@ -61,6 +61,7 @@ def list_cases():
     pagination = db.paginate(
         services.library(current_user, filters), page=page, per_page=per_page, error_out=False
     )
+    services.prefetch_trainer_editors(pagination.items)
     return paginated(pagination, case_json)
 
 

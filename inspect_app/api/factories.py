@@ -1,94 +1,73 @@
-"""Factories over JSON: list/search, create, read, update."""
+"""Factories over JSON: list/search, create, read, update; the regions a factory can be in."""
 
 from __future__ import annotations
 
-from flask import request
-from flask_login import current_user, login_required
+from flask_login import current_user
+from pydantic import Field
 
 from ..accounts.models import Role
 from ..extensions import db
 from ..factories import services
 from ..factories.models import Factory
+from ..factories.schemas import FactoryCreate, FactoryOut, FactoryPatch, RegionOut, Sector
+from ..schemas import Id, Page, PageQuery
 from . import bp
-from .common import json_body, page_args, paginated, require_role
+from .contract import endpoint
 
-FACTORY_FIELDS = frozenset(services.EDITABLE_FIELDS)
+STAFF = (Role.ADMIN, Role.INSPECTOR)
 
 
-def factory_json(factory: Factory) -> dict:
-    """A factory as the API shows it."""
-    return {
-        "id": factory.id,
-        "name_zh": factory.name_zh,
-        "name_en": factory.name_en,
-        "uscc": factory.uscc,
-        "region": {
-            "id": factory.region.id,
-            "code": factory.region.code,
-            "name_zh": factory.region.full_name_zh,
-            "name_en": factory.region.full_name_en,
-        },
-        "region_id": factory.region_id,
-        "sector": factory.sector.value,
-        "address": factory.address,
-        "latitude": factory.latitude,
-        "longitude": factory.longitude,
-        "headcount_women": factory.headcount_women,
-        "headcount_men": factory.headcount_men,
-        "score_batch": factory.score_batch,
-        "score_modules": factory.score_modules,
-        "version": factory.version,
-        "updated_at": factory.updated_at.isoformat() + "Z",
-    }
+class FactoryQuery(PageQuery):
+    q: str = Field("", max_length=100, description="part of either name or of the credit code")
+    region_id: Id | None = Field(None, description="a region: the factories in its subtree")
+    sector: Sector | None = None
 
 
 @bp.get("/factories")
-@login_required
-def list_factories():
-    require_role(Role.ADMIN, Role.INSPECTOR, Role.COMMITTEE)
+@endpoint(query=FactoryQuery, reply=Page[FactoryOut], roles=(*STAFF, Role.COMMITTEE))
+def list_factories(query: FactoryQuery):
+    """Factories in the user's scope, by Chinese name."""
     filters = services.FactoryFilters(
-        q=request.args.get("q", "")[:100],
-        region_id=request.args.get("region_id", type=int),
-        sector=request.args.get("sector", ""),
+        q=query.q, region_id=query.region_id, sector=query.sector or ""
     )
-    page, per_page = page_args()
-    pagination = db.paginate(
-        services.search_factories(current_user, filters),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-    )
-    return paginated(pagination, factory_json)
+    stmt = services.search_factories(current_user, filters)
+    return Page.of(db.paginate(stmt, page=query.page, per_page=query.per_page, error_out=False))
 
 
 @bp.post("/factories")
-@login_required
-def create_factory():
-    require_role(Role.ADMIN, Role.INSPECTOR)
-    data = json_body(FACTORY_FIELDS)
-    factory = services.create_factory(by=current_user, **data)
-    db.session.commit()
-    return factory_json(factory), 201, {"Location": f"/api/v1/factories/{factory.id}"}
+@endpoint(body=FactoryCreate, reply=FactoryOut, status=201, roles=STAFF)
+def create_factory(body: FactoryCreate):
+    """Add a factory to the register (the credit code is checked character by character)."""
+    factory = services.create_factory(by=current_user, **body.model_dump())
+    return factory, 201, {"Location": f"/api/v1/factories/{factory.id}"}
+
+
+def visible_factory(factory_id: int) -> Factory:
+    return services.get_factory_or_404(factory_id, current_user)
+
+
+def editable_factory(factory_id: int) -> Factory:
+    return services.get_factory_or_404(factory_id, current_user, for_edit=True)
 
 
 @bp.get("/factories/<int:factory_id>")
-@login_required
-def get_factory(factory_id: int):
-    factory = services.get_factory_or_404(factory_id, current_user)
-    return factory_json(factory)
+@endpoint(load=visible_factory, reply=FactoryOut)
+def get_factory(factory: Factory):
+    """One factory."""
+    return factory
 
 
 @bp.patch("/factories/<int:factory_id>")
-@login_required
-def update_factory(factory_id: int):
-    factory = services.get_factory_or_404(factory_id, current_user, for_edit=True)
-    data = json_body(FACTORY_FIELDS | {"version"})
-    expected = data.pop("version", None)
-    services.update_factory(
-        factory,
-        by=current_user,
-        expected_version=expected if isinstance(expected, int) else None,
-        **data,
-    )
-    db.session.commit()
-    return factory_json(factory)
+@endpoint(load=editable_factory, body=FactoryPatch, reply=FactoryOut, errors=(403, 409))
+def update_factory(factory: Factory, body: FactoryPatch):
+    """Change a factory: only the fields sent change; a stale `version` is a 409."""
+    changes = body.changes()
+    version = changes.pop("version")
+    return services.update_factory(factory, by=current_user, expected_version=version, **changes)
+
+
+@bp.get("/regions")
+@endpoint(reply=list[RegionOut], roles=STAFF)
+def list_regions():
+    """The regions the user may put a factory in (an admin: all of them)."""
+    return services.visible_regions(current_user)

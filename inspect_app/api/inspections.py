@@ -8,16 +8,19 @@ import sqlalchemy as sa
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Role
-from ..errors import DomainError, json_error
+from ..bodies import accepts_uploads
+from ..errors import DomainError, StaleVersion, check_version, json_error
 from ..extensions import MAX_ID, db
 from ..factories.services import get_factory_or_404
-from ..inspections import services
+from ..inspections import reports, services
 from ..inspections.models import Finding, Inspection, InspectionStatus
 from ..permissions import can_edit_inspection
 from ..photos import services as photo_services
 from ..photos.models import Photo
+from ..sync import device_time
 from . import bp
 from .common import json_body, page_args, paginated, require_role, store_uploaded_photo
 
@@ -45,6 +48,7 @@ def finding_json(finding: Finding) -> dict:
         "risk_score": finding.risk_score,
         "risk_level": finding.risk_level.value,
         "fixed_on_spot": finding.fixed_on_spot,
+        "reference": finding.reference,
         "open": finding.is_open,
         "client_id": finding.client_id,
         "photos": [photo_services.photo_json(p) for p in finding.photos],
@@ -74,6 +78,7 @@ def inspection_json(inspection: Inspection, *, full: bool = True) -> dict:
         "committee_members": [{"id": u.id, "name": u.name} for u in inspection.committee_members],
         "submitted_at": _iso(inspection.submitted_at),
         "version": inspection.version,
+        "client_id": inspection.client_id,
     }
     if full:
         data.update(
@@ -100,18 +105,20 @@ def _date(value, field: str) -> date | None:
         ) from None
 
 
-def _datetime(value) -> datetime | None:
-    if not value:
+def _datetime(value, field: str = "answered_at") -> datetime | None:
+    if value is None or value == "":
         return None
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        if not isinstance(value, str):
+            raise ValueError(value)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if parsed.tzinfo is not None:
             from datetime import UTC
 
             parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     except (ValueError, OverflowError):  # not a time, or past the calendar's ends in UTC
         raise DomainError(
-            _("Use an ISO 8601 time."), fields={"answered_at": _("Use an ISO 8601 time.")}
+            _("Use an ISO 8601 time."), fields={field: _("Use an ISO 8601 time.")}
         ) from None
     return parsed
 
@@ -128,6 +135,11 @@ def list_inspections():
     if status := request.args.get("status"):
         known = status in {s.value for s in InspectionStatus}
         stmt = stmt.where(Inspection.status == status if known else sa.false())
+    if client_id := request.args.get("client_id"):
+        # A device looking up what it started offline: among its user's own starts only.
+        stmt = stmt.where(
+            Inspection.client_id == client_id[:64], Inspection.created_by_id == current_user.id
+        )
     page, per_page = page_args()
     pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
     return paginated(pagination, lambda i: inspection_json(i, full=False))
@@ -138,13 +150,22 @@ def list_inspections():
 def create_inspection():
     require_role(Role.ADMIN, Role.INSPECTOR, Role.COMMITTEE)
     data = json_body(
-        {"factory_id", "checklist", "kind", "inspected_on", "inspector_ids", "committee_member_ids"}
+        {
+            "factory_id",
+            "checklist",
+            "checklist_version",
+            "kind",
+            "inspected_on",
+            "inspector_ids",
+            "committee_member_ids",
+            "client_id",
+        }
     )
     factory_id = data.get("factory_id")
     if not isinstance(factory_id, int) or isinstance(factory_id, bool):
         raise DomainError(_("Choose a factory."), fields={"factory_id": _("Required.")})
     factory = get_factory_or_404(data["factory_id"], current_user)
-    inspection = services.start_inspection(
+    inspection, created = services.start_inspection_once(
         by=current_user,
         factory=factory,
         checklist=str(data.get("checklist") or ""),
@@ -152,9 +173,12 @@ def create_inspection():
         inspected_on=_date(data.get("inspected_on"), "inspected_on"),
         inspector_ids=data.get("inspector_ids") or (),
         committee_member_ids=data.get("committee_member_ids") or (),
+        client_id=data.get("client_id"),
+        checklist_version=data.get("checklist_version"),
     )
     db.session.commit()
-    return inspection_json(inspection), 201, {"Location": f"/api/v1/inspections/{inspection.id}"}
+    location = {"Location": f"/api/v1/inspections/{inspection.id}"}
+    return inspection_json(inspection), 201 if created else 200, location
 
 
 @bp.get("/inspections/<int:inspection_id>")
@@ -167,14 +191,40 @@ def get_inspection(inspection_id: int):
 @login_required
 def update_inspection(inspection_id: int):
     inspection = services.get_inspection_or_404(inspection_id, current_user, for_edit=True)
-    data = json_body({"good_points", "inspected_on", "inspector_ids", "committee_member_ids"})
-    services.update_inspection(
-        inspection,
-        good_points=data.get("good_points"),
-        inspected_on=_date(data.get("inspected_on"), "inspected_on"),
-        inspector_ids=data.get("inspector_ids"),
-        committee_member_ids=data.get("committee_member_ids"),
+    data = json_body(
+        {"good_points", "inspected_on", "inspector_ids", "committee_member_ids", "version"}
     )
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int | None):
+        version = -1  # not a version we ever issued: refused as stale
+    try:
+        # Good points are typed on a device and may be replayed: they name the version they
+        # were edited from, and a stale one gets the inspection as it is now.
+        if "good_points" in data or version is not None:
+            check_version(
+                inspection,
+                version,
+                _("Someone else changed this inspection while you were editing."),
+            )
+        services.update_inspection(
+            inspection,
+            good_points=data.get("good_points"),
+            inspected_on=_date(data.get("inspected_on"), "inspected_on"),
+            inspector_ids=data.get("inspector_ids"),
+            committee_member_ids=data.get("committee_member_ids"),
+        )
+    except (StaleVersion, StaleDataError) as error:
+        # StaleDataError: both saves passed the check at once; the other one committed first.
+        db.session.rollback()
+        message = _("Someone else changed this inspection at the same time.")
+        current = services.get_inspection_or_404(inspection_id, current_user)
+        return json_error(
+            409,
+            "stale_version",
+            getattr(error, "message", message),
+            {"version": current.version},
+            current=inspection_json(current),
+        )
     db.session.commit()
     return inspection_json(inspection)
 
@@ -185,14 +235,16 @@ def put_answer(inspection_id: int, item_id: str):
     inspection = services.get_inspection_or_404(
         inspection_id, current_user, for_edit=True, options=services.ANSWERS_ONLY
     )
-    data = json_body({"value", "note", "answered_at", "client_id"})
+    data = json_body({"value", "note", "answered_at", "sent_at", "client_id"})
+    answered_at = _datetime(data.get("answered_at"))
+    sent_at = _datetime(data.get("sent_at"), "sent_at")
     answer = services.set_answer(
         inspection,
         item_id=item_id,
         value=data.get("value"),
         note=str(data.get("note") or ""),
         by=current_user,
-        answered_at=_datetime(data.get("answered_at")),
+        answered_at=device_time(answered_at or sent_at, sent_at),
     )
     # The reply is built before the commit: afterwards every object is expired, and reading
     # them again would reload the inspection and open a second (write) transaction.
@@ -214,7 +266,7 @@ def add_finding(inspection_id: int):
     data = json_body(services.FINDING_FIELDS | {"client_id"})
     client_id = data.pop("client_id", None)
     finding, created = services.add_finding(
-        inspection, by=current_user, client_id=str(client_id) if client_id else None, **data
+        inspection, by=current_user, client_id=client_id, **data
     )
     db.session.commit()
     return finding_json(finding), 201 if created else 200
@@ -250,6 +302,7 @@ def update_finding(finding_id: int):
 
 
 @bp.post("/findings/<int:finding_id>/photos")
+@accepts_uploads
 @login_required
 def add_finding_photo(finding_id: int):
     finding = services.get_finding_or_404(finding_id, current_user, for_edit=True)
@@ -284,5 +337,6 @@ def submit_inspection(inspection_id: int):
         )
     inspection = services.get_inspection_or_404(inspection_id, current_user, for_edit=True)
     services.submit(inspection, by=current_user)
+    reports.keep_after_submit(inspection, by=current_user, base_url=request.url_root)
     db.session.commit()
     return inspection_json(inspection)

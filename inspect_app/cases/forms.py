@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from ..actions.models import CONTROL_LABELS
-from ..checklists.areas import AREAS
+from ..checklists.services import known_areas
 from ..factories.models import SECTOR_LABELS
 from .services import STORY_LABELS, TEXT_COLUMNS
 
@@ -50,7 +50,7 @@ def _area_choices() -> list[tuple[str, str]]:
     from flask_babel import get_locale
 
     lang = str(get_locale() or "zh")
-    return [(area.id, area.label(lang)) for area in AREAS.values()]
+    return [(area.id, area.label(lang)) for area in known_areas().values()]
 
 
 class CaseForm(FlaskForm):
@@ -64,10 +64,9 @@ class CaseForm(FlaskForm):
         _l("Control type"),
         choices=lambda: [("", "—")] + [(c.value, label) for c, label in CONTROL_LABELS.items()],
     )
-    checklist_item = StringField(
-        _l("Checklist item"),
-        validators=[Optional(), Length(max=80)],
-        description=_l("The id of the checklist item, for example guard-moving-parts."),
+    # Choices: the items of each checklist, grouped (the view fills them in the reader's language).
+    checklist_item = SelectField(
+        _l("Checklist item"), choices=lambda: [("", "—")], default="", validate_choice=True
     )
     cost = StringField(
         _l("Cost (yuan)"),

@@ -16,10 +16,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import errors
+from .. import storage as file_storage
 from ..accounts.models import Role, User
 from ..actions.models import Action, ActionStatus, ControlType
 from ..audit import AuditEvent, current_actor
-from ..checklists.areas import AREAS
+from ..checklists.services import item_ref, known_areas
 from ..errors import Conflict, DomainError
 from ..extensions import db, utcnow
 from ..factories.models import Factory, RegionLevel, Sector
@@ -78,18 +79,44 @@ class AnonymityWarning(Conflict):
 
 
 def trainer_editor_ids(case: Case) -> set[int]:
-    """Trainers who have changed this case (from the audit trail)."""
-    return set(
-        db.session.scalars(
-            sa.select(AuditEvent.actor_id)
-            .join(User, User.id == AuditEvent.actor_id)
-            .where(
-                AuditEvent.entity == Case.__tablename__,
-                AuditEvent.entity_id == case.id,
-                User.role == Role.TRAINER,
-            )
+    """Trainers who have changed this case (from the audit trail); read from the request's
+    cache when `prefetch_trainer_editors` read them for a whole page of cases."""
+    cache = _editor_cache()
+    if cache is not None and case.id in cache:
+        return cache[case.id]
+    return set(db.session.scalars(_editors_stmt([case.id]).with_only_columns(AuditEvent.actor_id)))
+
+
+def prefetch_trainer_editors(cases: list[Case]) -> None:
+    """Read the editors of a page of cases in one query (a list asks, for each case, whether the
+    reader may edit it)."""
+    cache = _editor_cache()
+    if cache is None or not cases:
+        return
+    editors: dict[int, set[int]] = {case.id: set() for case in cases}
+    for case_id, actor_id in db.session.execute(_editors_stmt(list(editors))):
+        editors[case_id].add(actor_id)
+    cache.update(editors)
+
+
+def _editors_stmt(case_ids: list[int]):
+    return (
+        sa.select(AuditEvent.entity_id, AuditEvent.actor_id)
+        .join(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.entity == Case.__tablename__,
+            AuditEvent.entity_id.in_(case_ids),
+            User.role == Role.TRAINER,
         )
     )
+
+
+def _editor_cache() -> dict[int, set[int]] | None:
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return None
+    return g.setdefault("case_editors", {})
 
 
 def visible_clause(user: User):
@@ -283,20 +310,19 @@ def _copy_photo(source: Photo, *, case: Case, by: User) -> Photo | None:
     files copied under new keys (never the evidence row or its files)."""
     store = photo_services.storage()
     try:
-        with store.open(source.web_key) as handle:
-            web = handle.read()
-        with store.open(source.thumb_key) as handle:
-            thumb = handle.read()
+        web = store.read(source.web_key)
+        thumb = store.read(source.thumb_key)
     except (FileNotFoundError, ValueError):
         current_app.logger.warning("photo %s has no stored file; not copied", source.id)
         return None
+    web_key, thumb_key = photo_services.store_photo_files(web, thumb)
     copy = Photo(
         kind=source.kind,
         factory_id=source.factory_id,  # internal, for the record; never shown
         case_id=case.id,
         source_photo_id=source.id,
-        web_key=store.put(web),
-        thumb_key=store.put(thumb),
+        web_key=web_key,
+        thumb_key=thumb_key,
         width=source.web_width,
         height=source.web_height,
         web_width=source.web_width,
@@ -342,7 +368,9 @@ def promote(finding: Finding, *, by: User) -> Case:
         city_en=city_en[: _LIMITS["city_en"]],
         areas=[finding.area] if finding.area else [],
         control_type=next((c.value for c in ControlType if c in control_types), None),
-        checklist_item=finding.item_id,
+        checklist_item=item_ref(finding.inspection.checklist_version.slug, finding.item_id)
+        if finding.item_id
+        else None,
         cost=sum(costs, Decimal(0)) if costs else None,
         created_by_id=by.id,
     )
@@ -393,11 +421,11 @@ def _clean(data: dict) -> dict:
             if isinstance(value, str):
                 value = [v for v in value.split(",") if v.strip()]
             if not isinstance(value, list) or any(
-                not isinstance(v, str) or v not in AREAS for v in value
+                not isinstance(v, str) or v not in known_areas() for v in value
             ):
                 errors[key] = _("Choose hazard areas from the list.")
                 continue
-            clean[key] = [a for a in AREAS if a in value]  # the registry's order, no repeats
+            clean[key] = [a for a in known_areas() if a in value]  # the list's order, once each
         elif key == "control_type":
             if value in (None, ""):
                 clean[key] = None
@@ -531,15 +559,27 @@ def set_status(case: Case, status, *, by: User, confirm_anonymity: bool = False)
     return unpublish(case, by=by)
 
 
+def copy_case(case: Case, *, by: User) -> Case:
+    """A new draft with the case's story, tags and numbers and copies of its photos, for a
+    trainer who may not change the original (someone else's published case)."""
+    copy = Case(
+        status=CaseStatus.DRAFT,
+        finding_id=None,  # the source finding stays promoted once, as the original
+        factory_id=case.factory_id,  # internal, for the anonymity check; never shown
+        created_by_id=by.id,
+        **{name: getattr(case, name) for name in EDITABLE_FIELDS - {"areas"}},
+        areas=list(case.areas or []),
+    )
+    db.session.add(copy)
+    _flush(by)
+    for photo in case.photos:
+        _copy_photo(photo, case=copy, by=by)
+    _flush(by)
+    db.session.expire(copy, ["photos"])
+    return copy
+
+
 # ---------------------------------------------------------------- case photos
-
-
-def _delete_after_commit(keys: tuple[str, ...]) -> None:
-    @sa.event.listens_for(db.session(), "after_commit", once=True)
-    def _remove_files(_session):
-        store = photo_services.storage()
-        for key in keys:
-            store.delete(key)
 
 
 def blur_photo(case: Case, photo: Photo, *, by: User, region: Region) -> Photo:
@@ -547,25 +587,22 @@ def blur_photo(case: Case, photo: Photo, *, by: User, region: Region) -> Photo:
     deleted once the change is committed. The evidence photo is never read for writing."""
     if photo.case_id != case.id:
         abort(404)
-    store = photo_services.storage()
     try:
-        with store.open(photo.web_key) as handle:
-            data = handle.read()
+        data = photo_services.storage().read(photo.web_key)
     except FileNotFoundError:
         raise DomainError(
             _("The photo file is missing."), status=409, code="photo_missing"
         ) from None
     result = blur_region(data, region)
     old_keys = (photo.web_key, photo.thumb_key)
-    photo.web_key = store.put(result.web)
-    photo.thumb_key = store.put(result.thumb)
+    photo.web_key, photo.thumb_key = photo_services.store_photo_files(result.web, result.thumb)
     photo.web_width, photo.web_height = result.width, result.height
     photo.sha256 = hashlib.sha256(result.web).hexdigest()
     photo.size_bytes = len(result.web)
     case.updated_at = utcnow()  # a new version: a concurrent edit of the case notices
     _log(case, by, {"photo_blurred": [photo.id, [region.x, region.y, region.w, region.h]]})
     _flush(by)
-    _delete_after_commit(old_keys)
+    file_storage.delete_after_commit(old_keys)
     return photo
 
 
@@ -636,7 +673,8 @@ def story(case: Case, lang: str) -> list[dict]:
 
 
 def area_labels(case: Case, lang: str) -> list[str]:
-    return [AREAS[a].label(lang) for a in case.areas or [] if a in AREAS]
+    areas = known_areas()
+    return [areas[a].label(lang) if a in areas else a for a in case.areas or []]
 
 
 def control_label(case: Case) -> str:
@@ -688,7 +726,7 @@ def library(user: User, filters: CaseFilters) -> sa.Select:
         stmt = stmt.where(
             sa.or_(*(sa.func.lower(getattr(Case, c)).like(like, escape="\\") for c in TEXT_COLUMNS))
         )
-    if filters.area in AREAS:
+    if filters.area in known_areas():
         stmt = stmt.where(sa.cast(Case.areas, sa.Text).like(f'%"{filters.area}"%'))
     if filters.control_type in {c.value for c in ControlType}:
         stmt = stmt.where(Case.control_type == filters.control_type)

@@ -23,13 +23,18 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import Role
 from ..actions.models import CONTROL_LABELS, ActionStatus
-from ..checklists.areas import AREAS
+from ..checklists.services import describe_item, item_choices, known_areas
 from ..errors import Conflict, DomainError, wants_json
 from ..extensions import db
 from ..factories.models import SECTOR_LABELS
-from ..pdf import render_pdf
-from ..permissions import can_edit_case, can_promote_finding, can_use_case_library
+from ..permissions import (
+    can_copy_case,
+    can_edit_case,
+    can_promote_finding,
+    can_use_case_library,
+)
 from ..photos.models import Photo
+from ..web import whole_id
 from . import anonymity, services
 from .blur import Region
 from .forms import HINTS, STORY_PAIRS, CaseForm
@@ -86,7 +91,7 @@ def case_card(case: Case, lang: str | None = None) -> dict:
         "befores": befores,
         "afters": afters,
         "story": services.story(case, lang),
-        "checklist_item": case.checklist_item or "",
+        "checklist_item": describe_item(case.checklist_item, lang) if case.checklist_item else "",
     }
 
 
@@ -135,7 +140,7 @@ def library():
         "cases/library.html",
         page=page,
         filters=filters,
-        areas=[(a.id, a.label(_lang())) for a in AREAS.values()],
+        areas=[(a.id, a.label(_lang())) for a in known_areas().values()],
         control_types=CONTROL_LABELS,
         sectors=SECTOR_LABELS,
         statuses=list(CaseStatus),
@@ -198,6 +203,7 @@ def show_case(case_id: int):
         case=case,
         card=case_card(case),
         editable=can_edit_case(current_user, case),
+        copyable=can_copy_case(current_user, case),
     )
 
 
@@ -209,7 +215,17 @@ def _form_for(case: Case) -> CaseForm:
         form.control_type.data = case.control_type or ""
         form.areas.data = list(case.areas or [])
         form.checklist_item.data = case.checklist_item or ""
+    form.checklist_item.choices = _item_choices(case.checklist_item)
     return form
+
+
+def _item_choices(current: str | None) -> dict:
+    """The item picker's choices: none, then each checklist's items; a case's reference that no
+    checklist offers any more stays choosable, so saving the case does not drop it."""
+    choices = {None: [("", "—")], **item_choices(_lang())}
+    if current and all(current != value for group in choices.values() for value, _ in group):
+        choices[None].append((current, describe_item(current, _lang())))
+    return choices
 
 
 def _hits(case: Case, hits: list | None = None) -> list[dict]:
@@ -317,6 +333,18 @@ def unpublish_case(case_id: int):
     return redirect(url_for("cases.show_case", case_id=case.id))
 
 
+@bp.post("/cases/<int:case_id>/copy")
+@login_required
+def copy_case(case_id: int):
+    """Someone else's published case, copied into a new draft of one's own."""
+    _require_library()
+    case = services.get_case_or_404(case_id, current_user)
+    copy = services.copy_case(case, by=current_user)
+    db.session.commit()
+    flash(_("A copy of the case is your new draft: edit it, then publish."), "success")
+    return redirect(url_for("cases.edit_case", case_id=copy.id))
+
+
 @bp.post("/cases/<int:case_id>/photos/<int:case_photo_id>/blur")
 @login_required
 def blur_case_photo(case_id: int, case_photo_id: int):
@@ -353,14 +381,25 @@ def remove_case_photo(case_id: int, case_photo_id: int):
 
 
 def _chosen_ids() -> list[int]:
-    """`ids=1,2,3` (or `ids=1&ids=2` from the library's checkboxes), in order, no repeats."""
+    """`ids=1,2,3` (or `ids=1&ids=2` from the library's checkboxes), in order, no repeats.
+    Anything that is not a case number, or more cases than a session holds, is refused (422)
+    rather than skipped or cut: the trainer would present something else than was chosen."""
     ids: list[int] = []
     for value in request.args.getlist("ids"):
         for part in value.split(","):
             part = part.strip()
-            if part.isdigit() and int(part) not in ids:
-                ids.append(int(part))
-    return ids[:MAX_CHOSEN]
+            if not part:
+                continue
+            number = whole_id(part)
+            if number is None:
+                message = _("Give case numbers separated by commas, like 3,7,12.")
+                raise DomainError(message, fields={"ids": message})
+            if number not in ids:
+                ids.append(number)
+    if len(ids) > MAX_CHOSEN:
+        message = _("Choose at most %(num)d cases at a time.", num=MAX_CHOSEN)
+        raise DomainError(message, fields={"ids": message})
+    return ids
 
 
 def _chosen_lang() -> str:
@@ -408,6 +447,8 @@ def handout():
         html = render_template(
             "cases/handout.html", cards=[case_card(case, short) for case in cases], lang=lang
         )
+    from ..pdf import render_pdf  # WeasyPrint: imported only where a PDF is made
+
     pdf = render_pdf(html, base_url=request.url_root, photos=_photo_reader(allowed))
     response = make_response(pdf)
     response.mimetype = "application/pdf"
@@ -425,8 +466,7 @@ def _photo_reader(allowed: dict[int, Photo]):
         if photo is None or size not in ("web", "thumb"):
             return None
         try:
-            with storage().open(photo.web_key if size == "web" else photo.thumb_key) as handle:
-                return handle.read()
+            return storage().read(photo.web_key if size == "web" else photo.thumb_key)
         except (FileNotFoundError, ValueError):
             return None
 

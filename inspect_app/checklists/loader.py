@@ -64,7 +64,17 @@ _MAP = "tag:yaml.org,2002:map"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 # Fields whose value is bilingual text, to word errors about `zh` / `en` for the author.
-_TEXT_FIELDS = {"title", "description", "source", "text", "why", "how", "unit"}
+_TEXT_FIELDS = {
+    "title",
+    "description",
+    "source",
+    "text",
+    "why",
+    "how",
+    "unit",
+    "fail_label",
+    "pass_label",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,7 +394,13 @@ def _is_text(path: Path) -> bool:
         return False
     if path[-1] in _TEXT_FIELDS:
         return True
-    return len(path) >= 2 and isinstance(path[-1], int) and path[-2] in ("references", "options")
+    if len(path) >= 3 and path[-3] == "labels":
+        return True
+    return (
+        len(path) >= 2
+        and isinstance(path[-1], int)
+        and path[-2] in ("references", "options", "areas")
+    )
 
 
 def _one_of(ctx_expected: str) -> str:
@@ -402,6 +418,8 @@ _MIN_LENGTH_WORDS = {
     "items": "at least one item",
     "areas": "at least one area",
     "in": "at least one answer value",
+    "subitems": "at least one sub-item",
+    "sectors": "at least one sector",
 }
 
 
@@ -456,6 +474,26 @@ def _message(kind: str, path: Path, value: Any, ctx: dict[str, Any], got: str) -
         return f"needs {words}"
     if kind == "string_pattern_mismatch" and len(path) >= 3 and path[-3] == "options":
         return f"`{value}` is not a valid option id; use lowercase letters, digits, `-` and `_`"
+    if kind == "string_pattern_mismatch" and "areas" in path:
+        return (
+            f"`{value}` is not a valid area id; use lowercase letters, digits and single "
+            "underscores, e.g. `confined_spaces`"
+        )
+    if kind == "string_too_long" and name == "number":
+        return f"a number is at most {ctx.get('max_length')} characters, got {len(str(value))}"
+    if kind in ("greater_than_equal", "less_than_equal") and name == "pass_mark":
+        return f"`pass_mark` is a percentage from 0 to 100, got {got}"
+    if kind == "greater_than_equal" and name in ("min_workers", "max_workers"):
+        return f"a headcount is 0 or more, got {got}"
+    if kind == "literal_error" and name == "problem":
+        return f"`problem` is the answer that is a problem: `yes` or `no`, got {got}"
+    if kind == "literal_error" and name == "risk_floor":
+        shown = f"`{value}`" if isinstance(value, str) else got
+        return f"unknown risk level {shown}; expected one of low, medium, high, critical"
+    if kind == "string_type" and name == "number" and isinstance(value, int | float):
+        return f'expected text, got the number `{value}`; quote it: `number: "{value}"`'
+    if kind == "int_type":
+        return f"expected a whole number, got {got}"
     if kind == "string_pattern_mismatch":
         return (
             f"`{value}` is not a valid id; use lowercase letters, digits and single hyphens, "
@@ -478,6 +516,7 @@ def _message(kind: str, path: Path, value: Any, ctx: dict[str, Any], got: str) -
         "string_type": f"expected text, got {got}",
         "string_too_short": "must not be empty",
         "bool_type": f"expected `true` or `false`, got {got}",
+        "dict_type": f"expected a mapping, got {got}",
     }
     return simple.get(kind)
 

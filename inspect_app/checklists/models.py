@@ -28,6 +28,9 @@ class ChecklistVersion(db.Model):
     title_en: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[str] = mapped_column(sa.String(32))
     item_count: Mapped[int] = mapped_column()
+    #: Hazard areas the checklist declares beside the shipped registry: [{id, zh, en}, ...]
+    #: (kept apart so that charts and lists can name them without reading the definition).
+    areas: Mapped[list] = mapped_column(sa.JSON, default=list)
     source_file: Mapped[str] = mapped_column(sa.String(200), default="")
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

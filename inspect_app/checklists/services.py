@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ..extensions import MAX_ID, db
 from . import loader
+from .areas import AREAS, Area
 from .models import ChecklistVersion
 from .schema import Checklist
 
@@ -67,6 +68,7 @@ def store(checklist: Checklist, *, source_file: str = "") -> tuple[ChecklistVers
         title_en=checklist.title.en,
         kind=checklist.kind.value,
         item_count=sum(1 for _ in checklist.items()),
+        areas=[area.model_dump() for area in checklist.areas],
         source_file=source_file,
     )
     db.session.add(version)
@@ -187,3 +189,93 @@ def get_version_or_404(slug: str, number: int | None = None) -> ChecklistVersion
     if version is None:
         abort(404)
     return version
+
+
+def area_catalogue() -> dict[str, Area]:
+    """Every hazard area an inspection may have been scored on: the shipped registry, then the
+    areas checklists declare (the newest declaration of an id wins)."""
+    declared: dict[str, Area] = {}
+    rows = db.session.execute(
+        sa.select(ChecklistVersion.areas).order_by(ChecklistVersion.id)
+    ).scalars()
+    for areas in rows:
+        for area in areas or ():
+            if isinstance(area, dict) and area.get("id") not in AREAS:
+                declared[area["id"]] = Area(area["id"], area.get("zh", ""), area.get("en", ""))
+    return {**AREAS, **declared}
+
+
+def known_areas() -> dict[str, Area]:
+    """`area_catalogue()` read once per request (a list names many areas; a form offers them
+    all), outside a request each time."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return area_catalogue()
+    if "area_catalogue" not in g:
+        g.area_catalogue = area_catalogue()
+    return g.area_catalogue
+
+
+def area_label(area_id: str, lang: str, catalogue: dict[str, Area] | None = None) -> str:
+    """An area's name in `lang` (its id when no checklist names it)."""
+    area = (catalogue if catalogue is not None else area_catalogue()).get(area_id)
+    return area.label(lang) if area else area_id
+
+
+# --- items named across checklists (cases point to the item their lesson is about)
+
+#: An item id alone is ambiguous (the same id is another question in another checklist), so a
+#: reference names the checklist too: "<checklist slug>/<item id>".
+ITEM_REF_SEPARATOR = "/"
+
+
+def item_ref(slug: str, item_id: str) -> str:
+    return f"{slug}{ITEM_REF_SEPARATOR}{item_id}"
+
+
+def item_choices(lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Every item of the newest version of each checklist, for a picker:
+    {checklist title: [(reference, "number  question"), …]}, in checklist order."""
+    choices = {}
+    for version in _latest_versions_once():
+        checklist = definition_of(version)
+        choices[checklist.title.get(lang)] = [
+            (item_ref(version.slug, item.id), _item_words(checklist, item.id, lang))
+            for item in checklist.items()
+        ]
+    return choices
+
+
+def describe_item(ref: str, lang: str) -> str:
+    """An item in words: "checklist title · number question". A bare item id (cases made before
+    references named the checklist) is looked up in the newest checklists, first match; a
+    reference no checklist knows any more is shown as it is."""
+    slug, _, item_id = ref.rpartition(ITEM_REF_SEPARATOR)
+    for version in _latest_versions_once():
+        if slug and version.slug != slug:
+            continue
+        checklist = definition_of(version)
+        if checklist.has_item(item_id):
+            return f"{checklist.title.get(lang)} · {_item_words(checklist, item_id, lang)}"
+    return ref
+
+
+def _item_words(checklist: Checklist, item_id: str, lang: str, limit: int = 90) -> str:
+    """The item's own number and the first line of its question, shortened for a list."""
+    question = checklist.item(item_id).text.get(lang).strip().splitlines()[0]
+    if len(question) > limit:
+        question = question[: limit - 1].rstrip() + "…"
+    number = checklist.number_of(item_id)
+    return f"{number}  {question}" if number else question
+
+
+def _latest_versions_once() -> list[ChecklistVersion]:
+    """`latest_versions()` once per request (a page of case cards asks for each card)."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return latest_versions()
+    if "latest_checklist_versions" not in g:
+        g.latest_checklist_versions = latest_versions()
+    return g.latest_checklist_versions

@@ -20,12 +20,25 @@ from flask_login import current_user, login_required
 
 from ..accounts.models import Role
 from ..extensions import db
-from ..pdf import render_pdf
+from ..factories.schemas import Sector
 from . import services
-from .areas import AREAS
+from . import text as text_html
 from .schema import ChecklistKind, PhotoRule
 
 bp = Blueprint("checklists", __name__)
+
+
+@bp.app_template_filter("md")
+def markdown_filter(text: str | None):
+    """Checklist text (the safe Markdown subset of `text.py`) as block HTML."""
+    return text_html.render(text or "")
+
+
+@bp.app_template_filter("md_heading")
+def markdown_heading_filter(text: str | None):
+    """(first paragraph inline, the rest as blocks): a question shown as a heading."""
+    return text_html.split_heading(text or "")
+
 
 LANGUAGES = ("zh_CN", "en")
 BOTH = "both"
@@ -69,10 +82,12 @@ def _require_admin() -> None:
 
 
 def _page_context(version) -> dict:
+    checklist = services.definition_of(version)
     return {
         "version": version,
-        "checklist": services.definition_of(version),
-        "areas": AREAS,
+        "checklist": checklist,
+        "areas": checklist.area_catalogue,
+        "sector_labels": {sector.value: sector.label for sector in Sector},
         "kind_labels": KIND_LABELS,
         "photo_labels": PHOTO_LABELS,
     }
@@ -122,6 +137,8 @@ def print_checklist(slug: str):
 def checklist_pdf(slug: str):
     version = services.get_version_or_404(slug, _version_arg())
     lang = _language_arg(*LANGUAGES)
+    from ..pdf import render_pdf  # WeasyPrint: imported only where a PDF is made
+
     pdf = render_pdf(_paper_form(version, lang, for_pdf=True), base_url=request.url_root)
     response = make_response(pdf)
     response.mimetype = "application/pdf"

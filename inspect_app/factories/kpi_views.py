@@ -88,9 +88,10 @@ def factory_kpis(factory_id: int):
         form.month.data = chosen
         try:
             record = kpis.get_kpi(factory, kpis.parse_month(chosen))
-        except DomainError as error:
-            form.month.errors.append(error.message)
+        except DomainError as error:  # a month typed into the address: say what is wrong
+            form.month.errors = [*form.month.errors, error.message]  # a tuple before validation
             record = None
+            status = 422
         for name in kpis.KPI_FIELDS:
             value = getattr(record, name) if record else None
             if value is None and name == "headcount" and factory.headcount:

@@ -12,10 +12,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from .. import errors
 from ..accounts.models import Role, User
 from ..errors import DomainError
 from ..extensions import db, local_today
 from ..permissions import can_view_factory
+from ..sync import clean_client_id, client_id_or_new
 from .models import Factory, KpiRecord
 from .services import get_factory_or_404
 
@@ -179,11 +181,25 @@ def clean_values(data: dict, *, factory: Factory, month: date) -> dict[str, int]
     return clean
 
 
-def save_kpis(factory: Factory, *, month: date, by: User, **values) -> tuple[KpiRecord, bool]:
+def save_kpis(
+    factory: Factory,
+    *,
+    month: date,
+    by: User,
+    client_id: str | None = None,
+    expected_version: int | None = None,
+    require_version: bool = False,
+    **values,
+) -> tuple[KpiRecord, bool]:
     """Create or replace the month's record (PUT semantics); return (record, created).
 
-    Saving the same numbers again changes nothing (no new version, no audit entry).
+    Saving the same numbers again changes nothing (no new version, no audit entry). The month
+    itself names the record; `client_id` (the device's id for it) is kept when it creates it.
+    Changing a stored month names the version it was edited from (`expected_version`; needed
+    with `require_version`, as the API does): a replayed older save is a 409 with the month as
+    it is now, never a silent overwrite.
     """
+    client_id = clean_client_id(client_id)
     unknown = sorted(set(values) - set(KPI_FIELDS))
     if unknown:
         raise DomainError(
@@ -197,7 +213,13 @@ def save_kpis(factory: Factory, *, month: date, by: User, **values) -> tuple[Kpi
     if record is None:
         try:
             with db.session.begin_nested():
-                record = KpiRecord(factory_id=factory.id, month=month, entered_by_id=by.id, **clean)
+                record = KpiRecord(
+                    factory_id=factory.id,
+                    month=month,
+                    entered_by_id=by.id,
+                    client_id=client_id_or_new(client_id),
+                    **clean,
+                )
                 db.session.add(record)
         except IntegrityError:  # someone saved the same month a moment ago: update theirs
             record = get_kpi(factory, month)
@@ -205,11 +227,17 @@ def save_kpis(factory: Factory, *, month: date, by: User, **values) -> tuple[Kpi
             created = True
     if not created:
         changed = {k: v for k, v in clean.items() if getattr(record, k) != v}
+        if changed and (require_version or expected_version is not None):
+            errors.check_version(
+                record,
+                expected_version,
+                _("Someone else changed this month's numbers while you were editing."),
+            )
         for key, value in changed.items():
             setattr(record, key, value)
         if changed:
             record.entered_by_id = by.id
-    db.session.flush()
+    errors.flush_versioned(record, _("Someone else changed this month's numbers at the same time."))
     return record, created
 
 
@@ -227,6 +255,7 @@ def kpi_json(record: KpiRecord) -> dict:
         **{name: getattr(record, name) for name in KPI_FIELDS},
         "lost_time_injury_rate": lti_rate(record.lost_time_injuries, record.headcount),
         "version": record.version,
+        "client_id": record.client_id,
         "updated_at": record.updated_at.isoformat() + "Z",
     }
 

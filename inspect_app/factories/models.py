@@ -3,61 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..audit import Audited
-from ..extensions import db, str_enum, utcnow
+from ..extensions import db, new_client_id, str_enum, utcnow
+from ..web import is_chinese
+from .schemas import (
+    ADDRESS_MAX,
+    NAME_MAX,
+    SCORE_BATCH_MAX,
+    SCORE_MODULES_MAX,
+    SECTOR_LABELS,
+    USCC_LENGTH,
+    RegionLevel,
+    Sector,
+)
 
-
-class RegionLevel(StrEnum):
-    PROVINCE = "province"
-    CITY = "city"
-    DISTRICT = "district"
-
-
-class Sector(StrEnum):
-    RUBBER_PLASTICS = "rubber_plastics"
-    GARMENTS = "garments"
-    TEXTILES = "textiles"
-    MACHINERY = "machinery"
-    METAL_PRODUCTS = "metal_products"
-    ELECTRONICS = "electronics"
-    FOOD = "food"
-    FURNITURE_WOOD = "furniture_wood"
-    CHEMICALS = "chemicals"
-    BUILDING_MATERIALS = "building_materials"
-    AUTO_PARTS = "auto_parts"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(SECTOR_LABELS[self])
-
-
-SECTOR_LABELS = {
-    Sector.RUBBER_PLASTICS: _l("Rubber and plastics"),
-    Sector.GARMENTS: _l("Garments"),
-    Sector.TEXTILES: _l("Textiles"),
-    Sector.MACHINERY: _l("Machinery"),
-    Sector.METAL_PRODUCTS: _l("Metal products"),
-    Sector.ELECTRONICS: _l("Electronics"),
-    Sector.FOOD: _l("Food processing"),
-    Sector.FURNITURE_WOOD: _l("Furniture and wood"),
-    Sector.CHEMICALS: _l("Chemicals"),
-    Sector.BUILDING_MATERIALS: _l("Building materials"),
-    Sector.AUTO_PARTS: _l("Auto parts"),
-    Sector.OTHER: _l("Other"),
-}
-
-
-def _in_chinese() -> bool:
-    locale = get_locale()
-    return locale is not None and locale.language == "zh"
+__all__ = ["SECTOR_LABELS", "Factory", "KpiRecord", "Region", "RegionLevel", "Sector"]
 
 
 class Region(db.Model):
@@ -79,11 +43,11 @@ class Region(db.Model):
 
     @property
     def name(self) -> str:
-        return self.name_zh if _in_chinese() else self.name_en
+        return self.name_zh if is_chinese() else self.name_en
 
     @property
     def full_name(self) -> str:
-        return self.full_name_zh if _in_chinese() else self.full_name_en
+        return self.full_name_zh if is_chinese() else self.full_name_en
 
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name_en}>"
@@ -95,18 +59,18 @@ class Factory(Audited, db.Model):
     __tablename__ = "factories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name_zh: Mapped[str] = mapped_column(sa.String(200), index=True)
-    name_en: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
-    uscc: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(NAME_MAX), index=True)
+    name_en: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="", index=True)
+    uscc: Mapped[str] = mapped_column(sa.String(USCC_LENGTH), unique=True)
     region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"), index=True)
     sector: Mapped[Sector] = mapped_column(str_enum(Sector, 32), index=True)
-    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    address: Mapped[str] = mapped_column(sa.String(ADDRESS_MAX), default="")
     latitude: Mapped[float | None] = mapped_column()
     longitude: Mapped[float | None] = mapped_column()
     headcount_women: Mapped[int] = mapped_column(default=0)
     headcount_men: Mapped[int] = mapped_column(default=0)
-    score_batch: Mapped[str] = mapped_column(sa.String(60), default="")
-    score_modules: Mapped[str] = mapped_column(sa.String(40), default="")  # "1,2,5"
+    score_batch: Mapped[str] = mapped_column(sa.String(SCORE_BATCH_MAX), default="")
+    score_modules: Mapped[str] = mapped_column(sa.String(SCORE_MODULES_MAX), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -117,7 +81,7 @@ class Factory(Audited, db.Model):
 
     @property
     def name(self) -> str:
-        if _in_chinese() or not self.name_en:
+        if is_chinese() or not self.name_en:
             return self.name_zh
         return self.name_en
 
@@ -149,9 +113,12 @@ class KpiRecord(Audited, db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    #: The id the device that entered the month first made for it (a UUID).
+    client_id: Mapped[str] = mapped_column(sa.String(64), default=new_client_id)
 
     __table_args__ = (
         sa.UniqueConstraint("factory_id", "month", name="uq_kpi_records_factory_month"),
+        sa.UniqueConstraint("factory_id", "client_id", name="uq_kpi_records_factory_client"),
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

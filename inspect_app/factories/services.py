@@ -5,31 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Role, User
-from ..errors import Conflict, DomainError
+from ..errors import DomainError, Forbidden, NotFound, check_version, flush_versioned
 from ..extensions import MAX_ID, db
 from ..permissions import can_edit_factory, can_view_factory, region_paths
-from . import uscc
 from .models import Factory, Region, Sector
-
-EDITABLE_FIELDS = (
-    "name_zh",
-    "name_en",
-    "uscc",
-    "region_id",
-    "sector",
-    "address",
-    "latitude",
-    "longitude",
-    "headcount_women",
-    "headcount_men",
-    "score_batch",
-    "score_modules",
-)
 
 
 def scope_clause(user: User):
@@ -86,9 +68,9 @@ def get_factory_or_404(factory_id: int, user: User, *, for_edit: bool = False) -
     """Load a factory the user may see (or edit); anything else is a 404."""
     factory = db.session.get(Factory, factory_id) if 0 < factory_id <= MAX_ID else None
     if factory is None or not can_view_factory(user, factory):
-        abort(404)
+        raise NotFound()
     if for_edit and not can_edit_factory(user, factory):
-        abort(404 if user.role is not Role.COMMITTEE else 403)
+        raise Forbidden() if user.role is Role.COMMITTEE else NotFound()
     return factory
 
 
@@ -105,129 +87,43 @@ def visible_regions(user: User) -> list[Region]:
     return list(db.session.scalars(stmt))
 
 
-#: Longest text each column holds (PostgreSQL refuses longer strings).
-TEXT_LIMITS = {
-    "name_zh": 200,
-    "name_en": 200,
-    "uscc": 40,  # checked to 18 characters after normalizing spaces and dashes
-    "sector": 40,
-    "address": 300,
-    "score_batch": 60,
-    "score_modules": 40,
-}
-MAX_HEADCOUNT = 1_000_000
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _validate(data: dict, *, user: User, factory: Factory | None) -> dict:
+def _check_register_rules(data: dict, *, user: User, factory: Factory | None) -> None:
+    """The rules a schema cannot check: the code is not another factory's, the region is one
+    the user covers."""
     errors: dict[str, str] = {}
-    clean = {k: data[k] for k in EDITABLE_FIELDS if k in data}
-    for key, limit in TEXT_LIMITS.items():
-        if key not in clean or clean[key] is None:
-            continue
-        if not isinstance(clean[key], str):
-            errors[key] = _("Enter text.")
-            clean[key] = None
-        elif len(clean[key].strip()) > limit:
-            errors[key] = _("At most %(num)d characters.", num=limit)
-    if "name_zh" in clean:
-        clean["name_zh"] = (clean["name_zh"] or "").strip()
-        if not clean["name_zh"] and "name_zh" not in errors:
-            errors["name_zh"] = _("The Chinese name is required.")
-    if "name_en" in clean:
-        clean["name_en"] = (clean["name_en"] or "").strip()
-    if "uscc" in clean and "uscc" not in errors:
-        code = uscc.normalize(clean["uscc"] or "")
-        if msg := uscc.problem(code):
-            errors["uscc"] = msg
-        else:
-            clash = db.session.scalar(
-                sa.select(Factory.id).where(
-                    Factory.uscc == code, Factory.id != (factory.id if factory else -1)
-                )
+    if "uscc" in data:
+        clash = db.session.scalar(
+            sa.select(Factory.id).where(
+                Factory.uscc == data["uscc"], Factory.id != (factory.id if factory else -1)
             )
-            if clash:
-                errors["uscc"] = _("Another factory already has this code.")
-        clean["uscc"] = code
-    if "sector" in clean and "sector" not in errors:
-        try:
-            clean["sector"] = Sector(clean["sector"])
-        except ValueError:
-            errors["sector"] = _("Choose a sector from the list.")
-    if "region_id" in clean:
-        region_id = clean["region_id"]
-        valid_id = isinstance(region_id, int) and not isinstance(region_id, bool)
-        region = db.session.get(Region, region_id) if valid_id and 0 < region_id <= MAX_ID else None
-        allowed = {r.id for r in visible_regions(user)}
-        if region is None or region.id not in allowed:
+        )
+        if clash:
+            errors["uscc"] = _("Another factory already has this code.")
+    if "region_id" in data:
+        region = db.session.get(Region, data["region_id"]) if data["region_id"] else None
+        if region is None or region.id not in {r.id for r in visible_regions(user)}:
             errors["region_id"] = _("Choose a region you cover.")
-    for key in ("headcount_women", "headcount_men"):
-        if key in clean:
-            if clean[key] is None:
-                clean[key] = 0
-            value = clean[key]
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                errors[key] = _("Enter a whole number, 0 or more.")
-            elif value > MAX_HEADCOUNT:
-                errors[key] = _("Too large: check the number (at most %(max)d).", max=MAX_HEADCOUNT)
-    for key, bound in (("latitude", 90), ("longitude", 180)):
-        value = clean.get(key)
-        if value is None:
-            continue
-        if not _is_number(value) or not -bound <= value <= bound:
-            errors[key] = (
-                _("Latitude is between -90 and 90.")
-                if key == "latitude"
-                else _("Longitude is between -180 and 180.")
-            )
-    for key in ("address", "score_batch", "score_modules"):
-        if key in clean:
-            clean[key] = (clean[key] or "").strip()
     if errors:
         raise DomainError(_("Please correct the marked fields."), fields=errors)
-    return clean
 
 
 def create_factory(*, by: User, **data) -> Factory:
-    """Add a factory to the register."""
-    for required in ("name_zh", "uscc", "region_id", "sector"):
-        data.setdefault(required, None)
-    clean = _validate(data, user=by, factory=None)
-    factory = Factory(**clean)
+    """Add a factory to the register (`data`: the fields of FactoryCreate, validated)."""
+    _check_register_rules(data, user=by, factory=None)
+    factory = Factory(**data)
     db.session.add(factory)
     db.session.flush()
     return factory
 
 
 def update_factory(
-    factory: Factory, *, by: User, expected_version: int | None = None, **data
+    factory: Factory, *, by: User, expected_version: int | None, **changes
 ) -> Factory:
-    """Change a factory's register entry; a stale version is a conflict."""
-    if expected_version is not None and expected_version != factory.version:
-        raise Conflict(
-            _(
-                "Someone else changed this factory while you were editing. Reload to see their "
-                "changes."
-            ),
-            fields={"version": factory.version},
-        )
-    clean = _validate(data, user=by, factory=factory)
-    for key, value in clean.items():
+    """Change a factory's register entry (`changes`: fields of FactoryPatch); the edit names
+    the version it was made on."""
+    check_version(factory, expected_version)
+    _check_register_rules(changes, user=by, factory=factory)
+    for key, value in changes.items():
         setattr(factory, key, value)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        # Both saves passed the version check at once; the other one committed first. Roll
-        # back now: the failed flush left the session unusable, and the message needs it (it
-        # reads the user's language).
-        db.session.rollback()
-        raise Conflict(
-            _(
-                "Someone else changed this factory while you were editing. Reload to see their "
-                "changes."
-            ),
-        ) from None
+    flush_versioned(factory)
     return factory

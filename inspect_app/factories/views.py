@@ -10,9 +10,10 @@ from ..accounts.models import Role
 from ..errors import DomainError
 from ..extensions import db
 from ..permissions import can_create_factory, can_edit_factory, can_start_inspection
+from ..web import form_status, form_version, show_errors, validated
 from . import services
 from .forms import FactoryForm
-from .models import SECTOR_LABELS
+from .schemas import SECTOR_LABELS, FactoryCreate
 
 bp = Blueprint("factories", __name__, url_prefix="/factories")
 
@@ -71,57 +72,39 @@ def _form_with_choices(**kwargs) -> FactoryForm:
     return form
 
 
-def _apply_errors(form: FactoryForm, error: DomainError) -> None:
-    for name, message in error.fields.items():
-        if name in form and isinstance(message, str):
-            form[name].errors.append(message)
-    flash(error.message, "error")
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create_factory():
     if not can_create_factory(current_user):
         abort(403)
     form = _form_with_choices()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (data := validated(form, FactoryCreate)):
         try:
-            factory = services.create_factory(by=current_user, **form.data_for_service())
+            factory = services.create_factory(by=current_user, **data.model_dump())
         except DomainError as error:
-            _apply_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Factory added."), "success")
             return redirect(url_for("factories.show_factory", factory_id=factory.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("factories/edit_factory.html", form=form, factory=None), status
+    return render_template("factories/edit_factory.html", form=form, factory=None), form_status()
 
 
 @bp.route("/<int:factory_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_factory(factory_id: int):
     factory = services.get_factory_or_404(factory_id, current_user, for_edit=True)
-    form = _form_with_choices(obj=factory)
-    if request.method == "GET":
-        form.sector.data = factory.sector.value
-        form.version.data = factory.version
-    if form.validate_on_submit():
+    form, status = _form_with_choices(obj=factory), form_status()
+    if form.validate_on_submit() and (data := validated(form, FactoryCreate)):
         try:
             services.update_factory(
-                factory,
-                by=current_user,
-                expected_version=int(form.version.data) if form.version.data else None,
-                **form.data_for_service(),
+                factory, by=current_user, expected_version=form_version(form), **data.model_dump()
             )
         except DomainError as error:
-            _apply_errors(form, error)
-            if error.status == 409:
-                return render_template(
-                    "factories/edit_factory.html", form=form, factory=factory
-                ), 409
+            show_errors(form, error)
+            status = error.status
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("factories.show_factory", factory_id=factory.id))
-    status = 422 if request.method == "POST" else 200
     return render_template("factories/edit_factory.html", form=form, factory=factory), status

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField
-from wtforms.validators import DataRequired
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField
+from wtforms.validators import DataRequired, Length, Optional
 
-from .models import KIND_LABELS
+from ..extensions import new_client_id
 
 
 class StartInspectionForm(FlaskForm):
     factory_id = SelectField(_l("Factory"), coerce=int, validate_choice=False)
-    checklist = SelectField(_l("Checklist"), validators=[DataRequired()], validate_choice=False)
-    kind = SelectField(
-        _l("Kind of inspection"), choices=lambda: [(k.value, v) for k, v in KIND_LABELS.items()]
-    )
+    # Both start blank unless the view proposes a choice; the service names what is missing.
+    checklist = SelectField(_l("Checklist"), validate_choice=False)
+    kind = SelectField(_l("Kind of inspection"), validate_choice=False)
     inspected_on = DateField(_l("Date"), validators=[DataRequired()])
     inspector_ids = SelectMultipleField(
         _l("Inspectors"),
@@ -26,3 +25,5 @@ class StartInspectionForm(FlaskForm):
     committee_member_ids = SelectMultipleField(
         _l("Committee members present"), coerce=int, validate_choice=False
     )
+    #: This form's own id: a double tap (or a resent form) starts one inspection.
+    client_id = HiddenField(default=new_client_id, validators=[Optional(), Length(max=64)])

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..audit import Audited
-from ..extensions import db, str_enum, utcnow
+from ..extensions import db, new_client_id, str_enum, utcnow
 
 
 class InspectionKind(StrEnum):
@@ -133,6 +133,9 @@ class Inspection(Audited, db.Model):
     #: Scores frozen at submission ({"overall": …, "sections": …, "areas": …}); None for drafts.
     scores: Mapped[dict | None] = mapped_column(sa.JSON)
     version: Mapped[int] = mapped_column(default=1)
+    #: The id the device made for it (a UUID): a replayed start returns this inspection, and a
+    #: device that started it offline names it by this id. Unique per user who started it.
+    client_id: Mapped[str] = mapped_column(sa.String(64), default=new_client_id)
 
     factory = relationship("Factory", lazy="joined", innerjoin=True)
     checklist_version = relationship("ChecklistVersion", lazy="joined", innerjoin=True)
@@ -149,7 +152,10 @@ class Inspection(Audited, db.Model):
         "Finding", back_populates="inspection", lazy="selectin", order_by="Finding.id"
     )
 
-    __table_args__ = (sa.Index("ix_inspections_factory_date", "factory_id", "inspected_on"),)
+    __table_args__ = (
+        sa.Index("ix_inspections_factory_date", "factory_id", "inspected_on"),
+        sa.UniqueConstraint("created_by_id", "client_id", name="uq_inspections_creator_client"),
+    )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     @property
@@ -208,10 +214,13 @@ class Finding(Audited, db.Model):
         str_enum(RiskLevel, 10), default=RiskLevel.LOW, index=True
     )
     fixed_on_spot: Mapped[bool] = mapped_column(default=False)
+    #: The legal basis cited for the hazard (filled in from the checklist item's references).
+    reference: Mapped[str] = mapped_column(sa.Text, default="")
     #: Set when the hazard is gone (fixed on the spot, or its actions verified).
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
-    #: Idempotency key from the device, and a digest of the body first sent with it.
-    client_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: The id the device made for it (or the server, when none was sent), unique within its
+    #: inspection; a digest of the body first sent with it tells a replay from a misuse.
+    client_id: Mapped[str] = mapped_column(sa.String(64), default=new_client_id)
     client_digest: Mapped[str | None] = mapped_column(sa.String(64))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -221,9 +230,33 @@ class Finding(Audited, db.Model):
     inspection = relationship(Inspection, back_populates="findings")
     photos = relationship("Photo", back_populates="finding", lazy="selectin", order_by="Photo.id")
 
-    __table_args__ = (sa.Index("ix_findings_factory_open", "factory_id", "closed_at"),)
+    __table_args__ = (
+        sa.Index("ix_findings_factory_open", "factory_id", "closed_at"),
+        sa.UniqueConstraint("inspection_id", "client_id", name="uq_findings_inspection_client"),
+    )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class DiscardedRecord(db.Model):
+    """What remains of a draft (or its finding) deleted on purpose, so that a device's queued
+    change for it is refused as discarded (410) rather than as unknown, and never lands on
+    another record. Keeps no content: only the ids and the factory (for the scope check)."""
+
+    __tablename__ = "discarded_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # "inspection" | "finding"
+    record_id: Mapped[int] = mapped_column()
+    client_id: Mapped[str | None] = mapped_column(sa.String(64))
+    factory_id: Mapped[int] = mapped_column(sa.ForeignKey("factories.id"), index=True)
+    discarded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    discarded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "record_id", name="uq_discarded_records_kind_record"),
+        sa.Index("ix_discarded_records_kind_client", "kind", "client_id"),
+    )

@@ -13,7 +13,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -24,17 +23,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import lazyload, selectinload
 
+from .. import jobs
 from ..accounts.models import Role, User
 from ..checklists import services as checklist_services
-from ..checklists.areas import AREAS
+from ..checklists.kinds import AnswerError
 from ..errors import DomainError
-from ..extensions import db, utcnow
+from ..extensions import db, local_today, utcnow
 from ..factories.models import Factory
 from ..factories.services import get_factory_or_404, scope_clause
-from ..pdf import render_pdf
 from ..permissions import can_edit_inspection, can_region_cover
 from ..photos import services as photo_services
-from . import services
+from ..storage import send_stored
+from . import reports, services
 from .forms import StartInspectionForm
 from .models import (
     KIND_LABELS,
@@ -103,12 +103,23 @@ def _start_form(factory: Factory | None) -> StartInspectionForm:
         )
     ).all()
     form.committee_member_ids.choices = [(u.id, u.name) for u in members]
+    # Issue 17: what is proposed is chosen for a reason (shown), never the first of a list.
+    form.defaults = services.start_defaults(current_user, factory) if factory else None
+    slugs = {slug for slug, _label in form.checklist.choices}
+    if form.defaults and form.defaults["checklist"] not in slugs:
+        form.defaults = None
+    choose = ("", _("— choose —"))
+    form.checklist.choices.insert(0, choose)
+    form.kind.choices = [choose, *((k.value, str(v)) for k, v in KIND_LABELS.items())]
     if request.method == "GET":
-        form.inspected_on.data = utcnow().date()
+        form.inspected_on.data = local_today()
         if factory is not None:
             form.factory_id.data = factory.id
         if current_user.role is Role.INSPECTOR:
             form.inspector_ids.data = [current_user.id]
+        if form.defaults:
+            form.checklist.data = form.defaults["checklist"]
+            form.kind.data = form.defaults["kind"]
         if current_user.role is Role.COMMITTEE:
             form.kind.data = "self_inspection"
     return form
@@ -142,6 +153,7 @@ def start_inspection():
                 inspected_on=form.inspected_on.data,
                 inspector_ids=form.inspector_ids.data,
                 committee_member_ids=form.committee_member_ids.data,
+                client_id=form.client_id.data,
             )
         except DomainError as error:
             for name, message in error.fields.items():
@@ -171,12 +183,15 @@ def show_inspection(inspection_id: int):
         previous=services.previous_answers(inspection),
         open_findings=services.open_findings_by_item(inspection),
         scores=services.live_scores(inspection),
-        areas=AREAS,
+        areas=checklist.area_catalogue,
+        numbers=item_numbers(checklist),
+        profile=services.profile_of(inspection.factory),
         sources=SOURCE_LABELS,
         source_values=list(FindingSource),
         grades=list(Grade),
         kinds=KIND_LABELS,
         risk_bands=current_app.config["RISK_BANDS"],
+        text_limits={"title": services.TITLE_MAX, **services.FINDING_TEXT_LIMITS},
         form_findings=[_finding_data(f) for f in inspection.findings],
         rendered_at=utcnow().isoformat() + "Z",
         asset_version=_asset_version(),
@@ -209,6 +224,34 @@ def _finding_data(finding) -> dict:
     }
 
 
+@bp.app_template_global()
+def rating_floor(item) -> dict | None:
+    """What the form presets for a finding raised on this item: a decisive item's findings are
+    major, and an item's risk floor sets the starting rating (None: the usual defaults)."""
+    decisive = services.is_decisive_item(item)
+    if not decisive and not item.risk_floor:
+        return None
+    likelihood, severity = services.floor_rating(item.risk_floor) if item.risk_floor else (1, 1)
+    return {
+        "grade": "major" if decisive else "general",
+        "likelihood": likelihood,
+        "severity": severity,
+    }
+
+
+@bp.app_template_global()
+def photo_rule(item) -> dict | None:
+    """When the form asks for a photo on this item: always, or on the answers that need action
+    (their values, so that the form can say so as soon as one is chosen). None: no photo rule."""
+    from ..checklists.schema import PhotoRule
+
+    if item.photo not in (PhotoRule.ALWAYS, PhotoRule.ON_ACTION):
+        return None
+    kind = item.answer_kind
+    problems = [o[0] for o in kind.options() if kind.needs_action(o[0])]
+    return {"rule": item.photo.value, "problems": problems}
+
+
 @bp.get("/sw.js")
 def service_worker():
     """The form's service worker, served from the root so that its scope is the whole site
@@ -230,23 +273,55 @@ def report(inspection_id: int):
 @bp.get("/inspections/<int:inspection_id>/report.pdf")
 @login_required
 def report_pdf(inspection_id: int):
-    """The report on A4 paper (WeasyPrint); `?lang=zh_CN|en` overrides the reader's language."""
+    """The report on A4 paper; `?lang=zh_CN|en` overrides the reader's language.
+
+    A submitted inspection's PDF is kept: served at once. Otherwise the PDF is rendered by a
+    job and this request waits for it up to INSPECT_PDF_WAIT_SECONDS (20); if it is still not
+    ready, 202 with `Location:` the job's URL and `Retry-After:` (a page asking for HTML gets a
+    page that reloads itself), so a script repeats the same GET until it gets the PDF."""
     inspection = services.get_inspection_or_404(inspection_id, current_user)
     lang = request.args.get("lang", "")
     if lang not in REPORT_LANGUAGES:
         lang = "zh_CN" if _zh() else "en"
-    with force_locale(lang):
-        html = render_template(
-            "inspections/report_pdf.html", **report_context(inspection, for_pdf=True)
+    job = reports.request_report_pdf(inspection, lang, by=current_user, base_url=request.url_root)
+    db.session.commit()
+    job_id = job.id
+    if job.status != jobs.JobStatus.DONE:
+        job = jobs.wait_for(job_id, current_app.config["PDF_WAIT_SECONDS"])
+    if job is not None and job.status == jobs.JobStatus.DONE and job.result_key:
+        response = send_stored(job.result_key, filename=f"inspection-{inspection_id}.pdf",
+                               mimetype="application/pdf")  # fmt: skip
+        with force_locale(lang):
+            title = _("Inspection report")
+        response.headers["Content-Disposition"] = pdf_disposition(inspection, title, lang)
+        # A draft's report changes with every answer: never serve a stale copy.
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    return _pdf_not_ready(inspection, job, job_id)
+
+
+def _pdf_not_ready(inspection, job, job_id: int):
+    """202 (still being made) or 503 (failed: the next request tries again), saying where
+    to follow the job."""
+    failed = job is not None and job.status == jobs.JobStatus.FAILED
+    status = 503 if failed else 202
+    headers = {"Location": url_for("api.get_job", job_id=job_id), "Retry-After": "2"}
+    if request.accept_mimetypes.accept_html and not request.accept_mimetypes.accept_json:
+        page = render_template(
+            "inspections/report_pdf_pending.html", inspection=inspection, failed=failed
         )
-        title = _("Inspection report")
-    pdf = render_pdf(html, base_url=request.url_root)
-    response = make_response(pdf)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = _pdf_disposition(inspection, title, lang)
-    # A draft's report changes with every answer: never serve a stale copy.
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+        return page, status, headers
+    message = (
+        _("The PDF could not be made. Ask for it again to retry.")
+        if failed
+        else _("The PDF is being made. Ask again in a moment.")
+    )
+    body = {
+        "status": str(job.status) if job is not None else "queued",
+        "message": message,
+        "job_url": headers["Location"],
+    }
+    return body, status, headers
 
 
 REPORT_LANGUAGES = ("zh_CN", "en")
@@ -262,27 +337,40 @@ def report_context(inspection, *, for_pdf: bool = False) -> dict:
     checklist = services.checklist_of(inspection)
     lang = "zh_CN" if _zh() else "en"
     answers = {a.item_id: a for a in inspection.answers}
-    applicable = checklist.applicability(inspection.answer_map())
+    answer_map = inspection.answer_map()
+    profile = services.profile_of(inspection.factory)
+    applicable = checklist.applicability(answer_map, profile)
+    effective = checklist.effective_answers(answer_map)
+    left_out = checklist.left_out(profile)
     findings = sorted(inspection.findings, key=lambda f: (-f.risk_score, f.id))
     findings_by_item: dict[str, list] = {}
     for finding in findings:
         if finding.item_id:
             findings_by_item.setdefault(finding.item_id, []).append(finding)
-    sections = [
-        {
-            "section": section,
-            "rows": [
-                _answer_row(item, answers.get(item.id), applicable.get(item.id, True), lang)
-                for item in section.items
-            ],
-        }
-        for section in checklist.sections
-    ]
-    numbers = {
-        item.id: f"{s}.{i}"
-        for s, section in enumerate(checklist.sections, 1)
-        for i, item in enumerate(section.items, 1)
-    }
+    scores = services.scores_of(inspection)
+    decisive = set((scores.get("verdict") or {}).get("decisive_problems") or ())
+    sections = []
+    for section in checklist.sections:
+        rows = []
+        for item in section.items:
+            if item.id in left_out:
+                continue
+            row = _answer_row(
+                item, effective.get(item.id), answers.get(item.id), applicable[item.id], lang
+            )
+            row["decisive"] = item.id in decisive
+            row["subrows"] = [
+                {
+                    **_answer_row(
+                        item, answer_map.get(sub.id), answers.get(sub.id), row["applies"], lang
+                    ),
+                    "sub": sub,
+                }
+                for sub in item.subitems
+            ]
+            rows.append(row)
+        sections.append({"section": section, "rows": rows})
+    numbers = item_numbers(checklist)
     problems = services.submission_problems(inspection) if inspection.is_draft else {}
     submitted_by = (
         db.session.get(User, inspection.submitted_by_id) if inspection.submitted_by_id else None
@@ -293,12 +381,18 @@ def report_context(inspection, *, for_pdf: bool = False) -> dict:
         "lang": lang,
         "answers": answers,
         "sections": sections,
-        "scores": services.scores_of(inspection),
+        "scores": scores,
+        "left_out_sections": _left_out_sections(checklist, left_out),
         "uses_priority": any(i.answers.kind == "propose_action" for i in checklist.items()),
         "problems": problems,
         "problem_rows": _problem_rows(problems, checklist, numbers, lang),
         "item_numbers": numbers,
-        "areas": AREAS,
+        "item_names": {
+            item.id: f"{numbers[item.id]} {plain_text(item.text.get(lang))}"
+            for item in checklist.items()
+        },
+        "has_source_numbers": any(item.number for item in checklist.items()),
+        "areas": checklist.area_catalogue,
         "findings": findings,
         "findings_by_item": findings_by_item,
         "risk_levels": list(RiskLevel),
@@ -312,45 +406,91 @@ def report_context(inspection, *, for_pdf: bool = False) -> dict:
     return context
 
 
+def plain_text(text: str) -> str:
+    """Checklist text on one line (a name in a list: the Markdown line breaks dropped)."""
+    return " ".join(line.strip().removeprefix("- ") for line in text.splitlines() if line.strip())
+
+
+def item_numbers(checklist) -> dict[str, str]:
+    """The number shown for each item and sub-item: the source's own (`number:`) when the
+    checklist gives one, else the position ("2.3", sub-items "2.3.1")."""
+    numbers: dict[str, str] = {}
+    for s, section in enumerate(checklist.sections, 1):
+        for i, item in enumerate(section.items, 1):
+            numbers[item.id] = item.number or f"{s}.{i}"
+            for n, sub in enumerate(item.subitems, 1):
+                numbers[sub.id] = checklist.number_of(sub.id) or f"{numbers[item.id]}.{n}"
+    return numbers
+
+
+def _left_out_sections(checklist, left_out: dict[str, str]) -> list[dict]:
+    """Sections with items not asked of this factory: how many, and why."""
+    out = []
+    for n, section in enumerate(checklist.sections, 1):
+        reasons = [left_out[item.id] for item in section.items if item.id in left_out]
+        if reasons:
+            out.append(
+                {
+                    "number": n,
+                    "section": section,
+                    "count": len(reasons),
+                    "all": len(reasons) == len(section.items),
+                    "reasons": sorted(set(reasons)),
+                }
+            )
+    return out
+
+
 def _problem_rows(problems: dict, checklist, numbers: dict, lang: str) -> list[dict]:
     """Submission problems in checklist order (people first), each with its anchor in the form."""
     order = {item_id: n for n, item_id in enumerate(numbers)}
     rows = []
     for key, message in problems.items():
-        if checklist.has_item(key):
-            label = f"{numbers[key]} {checklist.item(key).text.get(lang)}"
-            rows.append({"anchor": f"item-{key}", "label": label, "message": message})
+        if checklist.knows(key):
+            sub = checklist.sub_item(key)
+            text = (sub or checklist.item(key)).text.get(lang)
+            rows.append(
+                {"anchor": f"item-{key}", "label": f"{numbers[key]} {text}", "message": message}
+            )
         else:  # "inspector_ids": the people in the form's header
             rows.append({"anchor": "inspectors", "label": _("Inspectors"), "message": message})
     return sorted(rows, key=lambda row: order.get(row["anchor"].removeprefix("item-"), -1))
 
 
-def _answer_row(item, answer, applies: bool, lang: str) -> dict:
-    """One item of the answers list: its answer in words, and a tone for the badge."""
-    row = {"item": item, "answer": answer, "applies": applies, "label": "", "tone": "neutral"}
-    if not applies or answer is None or answer.value is None:
+def _answer_row(item, value, answer, applies: bool, lang: str) -> dict:
+    """One item (or sub-item) of the answers list: its answer in words, a tone for the badge,
+    and whether it is a problem (then the report prints its number and legal references)."""
+    row = {
+        "item": item,
+        "answer": answer,
+        "applies": applies,
+        "label": "",
+        "tone": "neutral",
+        "problem": False,
+    }
+    if not applies or value is None:
         return row
-    kind, value = item.answer_kind, answer.value
+    kind = item.answer_kind
     options = {option[0]: option[1] if lang == "zh_CN" else option[2] for option in kind.options()}
-    if options:
-        values = value if isinstance(value, list) else [value]
-        row["label"] = ("、" if lang == "zh_CN" else ", ").join(
-            options.get(v, str(v)) for v in values
-        )
+    values = value if isinstance(value, list) else [value]
+    if options and all(v in options for v in values):
+        row["label"] = ("、" if lang == "zh_CN" else ", ").join(options[v] for v in values)
     else:
         unit = getattr(item.answers, "unit", None)
         row["label"] = f"{value} {unit.get(lang)}" if unit else str(value)
     try:
-        if kind.is_not_applicable(value):
-            row["tone"] = "muted"
-        elif kind.is_priority(value):
-            row["tone"] = "danger"
-        elif kind.needs_action(value):
-            row["tone"] = "warn"
-        elif kind.score(value) is True:
-            row["tone"] = "ok"
-    except (TypeError, ValueError):
-        pass  # an answer stored under an older version of the item: shown as given
+        valid = kind.validate(value)
+    except (AnswerError, TypeError, ValueError):
+        return row  # an answer stored under an older version of the item: shown as given
+    if kind.is_not_applicable(valid):
+        row["tone"] = "muted"
+    elif kind.needs_action(valid):
+        row["problem"] = True
+        row["tone"] = (
+            "danger" if kind.is_priority(valid) or item.is_decisive_problem(valid) else "warn"
+        )
+    elif kind.score(valid) is True:
+        row["tone"] = "ok"
     return row
 
 
@@ -362,14 +502,13 @@ def _embedded_photo(photo, size: str = "thumb") -> str | None:
     """The photo as a data: URL, read from storage: WeasyPrint never fetches over HTTP."""
     key = photo.thumb_key if size == "thumb" else photo.web_key
     try:
-        with photo_services.storage().open(key) as handle:
-            data = handle.read()
+        data = photo_services.storage().read(key)
     except (FileNotFoundError, ValueError):
         return None
     return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
-def _pdf_disposition(inspection, title: str, lang: str) -> str:
+def pdf_disposition(inspection, title: str, lang: str) -> str:
     """`inline` with an ASCII name and the reader's-language name (RFC 6266 filename*)."""
     day = inspection.inspected_on.isoformat()
     factory = inspection.factory.name_zh if lang == "zh_CN" else inspection.factory.name_en
@@ -385,7 +524,8 @@ def discard_inspection(inspection_id: int):
     """Throw away a draft started by mistake (wrong factory, wrong checklist)."""
     inspection = services.get_inspection_or_404(inspection_id, current_user, for_edit=True)
     try:
-        services.discard(inspection)
+        services.discard(inspection, by=current_user)
+        reports.forget(inspection)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("inspections.report", inspection_id=inspection.id))
@@ -403,6 +543,7 @@ def submit_inspection(inspection_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("inspections.report", inspection_id=inspection.id))
+    reports.keep_after_submit(inspection, by=current_user, base_url=request.url_root)
     db.session.commit()
     flash(_("Inspection submitted. It is now read-only."), "success")
     return redirect(url_for("inspections.report", inspection_id=inspection.id))

@@ -11,6 +11,7 @@ from ..accounts.models import Role, User
 from ..extensions import db
 from ..factories import services as factory_services
 from ..factories.models import Factory
+from ..web import next_or
 
 bp = Blueprint("main", __name__)
 
@@ -53,10 +54,7 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = locale
             db.session.commit()
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(next_or(url_for("main.home")))
 
 
 @bp.get("/healthz")

@@ -130,6 +130,10 @@ def ingest(
             limit_mb=limit_mb,
         )
     digest = hashlib.sha256(raw).hexdigest()
+    if _is_heif(raw) and not heif_complete(raw):
+        # libheif decodes a HEIC cut short without a word, painting the missing tiles flat
+        # green; a truncated JPEG or PNG is refused by Pillow, and so is this.
+        raise PhotoRejected("corrupt", "The photo is damaged and cannot be read.")
 
     with _quiet_pillow():
         try:
@@ -149,6 +153,79 @@ def ingest(
             raise _too_many_pixels(None, max_pixels) from exc
         except _DECODE_ERRORS as exc:
             raise PhotoRejected("corrupt", "The photo is damaged and cannot be read.") from exc
+
+
+def _is_heif(raw: bytes) -> bool:
+    return raw[4:8] == b"ftyp" and raw[8:12] in _HEIF_BRANDS
+
+
+def heif_complete(raw: bytes) -> bool:
+    """True when every box of the HEIF container, and every byte range its items' locations
+    (`iloc`) name, lies within the file: an upload that stopped half way is not complete."""
+    try:
+        top = list(_boxes(raw, 0, len(raw)))
+        meta = next(((start, end) for kind, start, end in top if kind == b"meta"), None)
+        if meta is None:
+            return False
+        inner = list(_boxes(raw, meta[0] + 4, meta[1]))  # meta is a full box: version, flags
+        iloc = next(((start, end) for kind, start, end in inner if kind == b"iloc"), None)
+        idat = next(((start, end) for kind, start, end in inner if kind == b"idat"), None)
+        return iloc is not None and _iloc_within(raw, iloc, idat)
+    except (ValueError, IndexError):
+        return False
+
+
+def _boxes(raw: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload start, end) of each ISO-BMFF box in raw[start:end]; ValueError when a
+    box claims more bytes than there are."""
+    pos = start
+    while pos < end:
+        if end - pos < 8:
+            raise ValueError("a box header is cut off")
+        size, kind = struct.unpack(">I4s", raw[pos : pos + 8])
+        header = 8
+        if size == 1:
+            if end - pos < 16:
+                raise ValueError("a box header is cut off")
+            size, header = struct.unpack(">Q", raw[pos + 8 : pos + 16])[0], 16
+        elif size == 0:
+            size = end - pos  # "to the end of the file"
+        if size < header or pos + size > end:
+            raise ValueError("a box runs past the end of the file")
+        yield kind, pos + header, pos + size
+        pos += size
+
+
+def _iloc_within(raw: bytes, iloc: tuple[int, int], idat: tuple[int, int] | None) -> bool:
+    """Every extent the item location box names lies within the file (or its idat box)."""
+    pos, end = iloc
+
+    def number(size: int) -> int:
+        nonlocal pos
+        if pos + size > end:
+            raise ValueError("the item locations are cut off")
+        value = int.from_bytes(raw[pos : pos + size], "big")
+        pos += size
+        return value
+
+    version = number(4) >> 24
+    sizes = number(2)
+    offset_size, length_size = sizes >> 12, (sizes >> 8) & 15
+    base_offset_size = (sizes >> 4) & 15
+    index_size = sizes & 15 if version in (1, 2) else 0
+    for _ in range(number(2 if version < 2 else 4)):
+        number(2 if version < 2 else 4)  # item id
+        method = number(2) & 15 if version in (1, 2) else 0
+        number(2)  # data reference index
+        base = number(base_offset_size)
+        for _ in range(number(2)):
+            number(index_size)
+            offset, length = number(offset_size), number(length_size)
+            if method == 0 and base + offset + length > len(raw):
+                return False
+            if method == 1 and (idat is None or idat[0] + base + offset + length > idat[1]):
+                return False
+    return True
 
 
 def probe_floor(data: bytes) -> bytes:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db, str_enum, utcnow
+from ..storage import register_file_columns
 
 
 class PhotoKind(StrEnum):
@@ -66,3 +67,6 @@ class Photo(db.Model):
 
     def url(self, size: str = "web") -> str:
         return f"/photos/{self.id}/{size}"
+
+
+register_file_columns("photos", "web_key", "thumb_key")

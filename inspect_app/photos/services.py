@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import BinaryIO
 
 import sqlalchemy as sa
@@ -9,11 +10,15 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from .. import storage as file_storage
 from ..errors import DomainError
 from ..extensions import db
+from ..schemas import too_long
+from ..storage import PHOTOS, Storage, StorageError
 from .ingest import PhotoRejected, ingest
 from .models import Photo, PhotoKind
-from .storage import LocalStorage
+
+CAPTION_MAX = 300  # the column's length
 
 _STATUS = {
     "empty": 400,
@@ -25,9 +30,22 @@ _STATUS = {
 }
 
 
-def storage() -> LocalStorage:
-    """The configured photo store."""
-    return LocalStorage(current_app.config["UPLOAD_DIR"])
+def storage() -> Storage:
+    """The configured file store (photos live under its ``photos/`` namespace)."""
+    return file_storage.get_storage()
+
+
+def store_photo_files(web: bytes, thumb: bytes) -> tuple[str, str]:
+    """Put a photo's web size and thumbnail under new keys. A store that fails raises
+    StorageError (a 503 the tablet retries; its upload stays queued) and leaves nothing."""
+    store = storage()
+    web_key = store.add(web, namespace=PHOTOS, suffix=".jpg")
+    try:
+        return web_key, store.add(thumb, namespace=PHOTOS, suffix=".jpg")
+    except StorageError:
+        with contextlib.suppress(StorageError):
+            store.delete(web_key)  # no row ever named it
+        raise
 
 
 def _message(error: PhotoRejected) -> str:
@@ -73,6 +91,8 @@ def add_photo(
             status=400,
             code="bad_request",
         ) from None
+    if len(caption) > CAPTION_MAX:  # the column's length: refused, never cut
+        raise DomainError(too_long(CAPTION_MAX), fields={"caption": too_long(CAPTION_MAX)})
     if client_id and len(client_id) > 64:  # the column's length
         message = _("At most %(num)d characters.", num=64)
         raise DomainError(message, fields={"client_id": message})
@@ -89,11 +109,11 @@ def add_photo(
             status=_STATUS.get(error.code, 422),
             code=f"photo_{error.code}",
         ) from None
+    if client_id and not _key_is_free_for(client_id, owner):
+        client_id = None  # another record's key: unknown here (see _key_is_free_for)
     if client_id and (existing := _replayed(client_id, photo_data.sha256, owner)):
         return existing, False
-    store = storage()
-    web_key = store.put(photo_data.web)
-    thumb_key = store.put(photo_data.thumb)
+    web_key, thumb_key = store_photo_files(photo_data.web, photo_data.thumb)
     photo = Photo(
         kind=kind,
         factory_id=factory_id,
@@ -107,7 +127,7 @@ def add_photo(
         sha256=photo_data.sha256,
         size_bytes=photo_data.size_bytes,
         source_format=photo_data.source_format,
-        caption=caption[:300],
+        caption=caption,
         client_id=client_id or None,
         uploaded_by_id=by_id,
         **owner,
@@ -117,13 +137,31 @@ def add_photo(
             db.session.add(photo)
     except IntegrityError:
         # The same upload arrived twice at once (a tablet retrying while the first try was
-        # still running): the other request stored it a moment ago. Drop our copy's files.
-        store.delete(web_key)
-        store.delete(thumb_key)
+        # still running): the other request stored it a moment ago. Drop our copy's files
+        # (no row ever named them).
+        with contextlib.suppress(StorageError):
+            storage().delete(web_key)
+            storage().delete(thumb_key)
         if client_id and (existing := _replayed(client_id, photo_data.sha256, owner)):
             return existing, False
         raise
     return photo, True
+
+
+def _key_is_free_for(client_id: str, owner: dict[str, int]) -> bool:
+    """Whether the key is unused, or used for a photo of this same record. A key is a device's
+    name for one photo of one record: a replay to that record returns the photo stored the first
+    time, whoever sends it (the device's user, or an inspector importing the device's exported
+    work). A key used on another record behaves as unknown, never as a 409 that would tell the
+    sender a photo exists under it; keys are unique in the table, so such an upload is stored
+    without the key (only a stolen or guessed key collides: its replay is not deduplicated)."""
+    same_record = sa.and_(
+        *(sa.func.coalesce(getattr(Photo, key), 0) == value for key, value in owner.items())
+    )
+    other = db.session.scalar(
+        sa.select(Photo.id).where(Photo.client_id == client_id, sa.not_(same_record)).limit(1)
+    )
+    return other is None
 
 
 def _replayed(client_id: str, sha256: str, owner: dict[str, int]) -> Photo | None:
@@ -142,16 +180,10 @@ def _replayed(client_id: str, sha256: str, owner: dict[str, int]) -> Photo | Non
 
 
 def remove_photo(photo: Photo) -> None:
-    """Delete a photo row; its files go once the transaction commits."""
-    keys = (photo.web_key, photo.thumb_key)
+    """Delete a photo row; its files go once the deletion commits (and no backup reads)."""
+    file_storage.delete_after_commit([photo.web_key, photo.thumb_key])
     db.session.delete(photo)
     db.session.flush()
-
-    @sa.event.listens_for(db.session(), "after_commit", once=True)
-    def _remove_files(_session):
-        store = storage()
-        for key in keys:
-            store.delete(key)
 
 
 def photo_json(photo: Photo) -> dict:

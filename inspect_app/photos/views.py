@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..permissions import can_view_photo
+from ..storage import send_stored
 from .models import Photo
-from .services import storage
 
 bp = Blueprint("photos", __name__)
 
 SIZES = {"web": "web_key", "thumb": "thumb_key"}
+#: Keys are random and a stored file never changes: the browser may keep it, nobody else.
+MAX_AGE = 31536000
 
 
 @bp.get("/photos/<int:photo_id>/<size>")
@@ -25,16 +25,13 @@ def serve_photo(photo_id: int, size: str):
     photo = db.session.get(Photo, photo_id)
     if photo is None or not can_view_photo(current_user, photo):
         abort(404)
-    key = getattr(photo, SIZES[size])
     try:
-        with storage().open(key) as handle:  # web size ≤ 1600 px: small enough to read whole
-            data = handle.read()
+        return send_stored(
+            getattr(photo, SIZES[size]),
+            filename=f"photo-{photo.id}-{size}.jpg",
+            mimetype="image/jpeg",
+            max_age=MAX_AGE,
+            immutable=True,
+        )
     except FileNotFoundError:
         abort(404)
-    response = send_file(
-        io.BytesIO(data), mimetype="image/jpeg", etag=key, conditional=True, max_age=31536000
-    )
-    # Keys are random and content never changes; only this user's browser may keep a copy.
-    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-    response.headers["Content-Disposition"] = f'inline; filename="photo-{photo.id}-{size}.jpg"'
-    return response

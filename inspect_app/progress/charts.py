@@ -12,15 +12,17 @@ import math
 import textwrap
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from matplotlib.container import BarContainer
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from ..checklists.areas import AREAS
 from ..inspections.models import RISK_LABELS, Grade, InspectionKind
+
+if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn, not with the app
+    from matplotlib.figure import Figure
+
 from .queries import (
     GRADE_ORDER,
     RISK_ORDER,
@@ -92,6 +94,8 @@ def _month_axis(ax, months: list[date], lang: str) -> None:
 
 
 def _style(ax) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     ax.spines[["top", "right"]].set_visible(False)
     ax.spines[["left", "bottom"]].set_color(MUTED)
     ax.tick_params(colors=INK, labelsize=12)
@@ -101,12 +105,16 @@ def _style(ax) -> None:
 
 
 def _figure(height: float = HEIGHT) -> Figure:
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(WIDTH, height), facecolor="white", layout="constrained")
     return fig
 
 
 def empty_chart(message, hint, *, lang: str) -> Figure:
     """The chart of a factory with nothing to show yet: what to do, in words."""
+    from matplotlib.figure import Figure
+
     with force_locale(lang):
         fig = Figure(figsize=(WIDTH, 2.4), facecolor="white")
         fig.text(0.5, 0.62, str(message), ha="center", va="center", fontsize=18, color=INK)
@@ -127,6 +135,8 @@ class Table:
 
 def _legend(fig, ax, ncols: int) -> None:
     """One legend row above the plot, bars first (in drawing order), then lines."""
+    from matplotlib.container import BarContainer
+
     pairs = list(zip(*ax.get_legend_handles_labels(), strict=True))
     pairs.sort(key=lambda pair: 0 if isinstance(pair[0], BarContainer) else 1)
     fig.legend(
@@ -278,9 +288,14 @@ KIND_SHORT = {
 }
 
 
-def _area_label(area_id: str, lang: str) -> str:
+def _area_label(area_id: str, lang: str, declared: dict | None = None) -> str:
     area = AREAS.get(area_id)
-    return area.label(lang) if area else area_id
+    if area is not None:
+        return area.label(lang)
+    if declared and area_id in declared:  # an area a checklist declares (issue 14)
+        zh, en = declared[area_id]
+        return zh if lang.lower().startswith("zh") else en
+    return area_id
 
 
 def _wrapped(label: str, width: int = 26) -> str:
@@ -317,7 +332,9 @@ def areas_chart(data: AreasData, *, lang: str) -> Figure:
         n_cols = len(data.inspections)
         fig = _figure(height=1.6 + 0.46 * (len(rows) + 1))
         ax = fig.subplots()
-        labels = [_wrapped(_area_label(area_id, lang)) for area_id, _ in rows] + [str(L_OVERALL)]
+        labels = [_wrapped(_area_label(area_id, lang, data.declared)) for area_id, _ in rows] + [
+            str(L_OVERALL)
+        ]
         values = [v for _, v in rows] + [[c.overall for c in data.inspections]]
         for r, series in enumerate(values):
             for c, percent in enumerate(series):
@@ -367,7 +384,7 @@ def areas_table(data: AreasData, *, lang: str) -> Table:
             for c in data.inspections
         ]
         rows = [
-            [_area_label(area_id, lang), *(_percent(p) for p in series)]
+            [_area_label(area_id, lang, data.declared), *(_percent(p) for p in series)]
             for area_id, series in data.areas.items()
         ]
         if data.inspections:
@@ -399,6 +416,8 @@ GRADE_SERIES = {Grade.MAJOR: L_MAJOR, Grade.GENERAL: L_GENERAL}
 
 def findings_chart(data: FindingsData, *, lang: str) -> Figure:
     """Open findings now, by risk level (rows) and grade (stacked)."""
+    from matplotlib.ticker import MaxNLocator
+
     if data.empty:
         return empty_chart(NO_DATA, FINDINGS_HINT, lang=lang)
     with force_locale(lang):
@@ -499,6 +518,8 @@ def _gaps(values) -> list[float]:
 
 def kpis_chart(data: KpiData, *, lang: str) -> Figure:
     """Lost-time injury rate per 100 workers (top); near misses and suggestions (bottom)."""
+    from matplotlib.ticker import MaxNLocator
+
     if data.empty:
         return empty_chart(NO_DATA, KPIS_HINT, lang=lang)
     with force_locale(lang):

@@ -154,9 +154,10 @@ def _item_text(checklists: dict, version_id: int | None, item_id: str | None, la
     if not item_id:
         return ""
     checklist = checklists.get(version_id)
-    if checklist is None or not checklist.has_item(item_id):
+    if checklist is None or not checklist.knows(item_id):
         return item_id
-    return f"{item_id} {checklist.item(item_id).text.get(lang)}"
+    question = checklist.sub_item(item_id) or checklist.item(item_id)
+    return f"{item_id} {question.text.get(lang)}"
 
 
 def _local_date(moment: datetime | None) -> date | None:
@@ -174,8 +175,12 @@ def _value(enum_or_none) -> str | None:
 def rows(result, words: Labels, checklists: dict) -> Iterator[list[object]]:
     """Ledger rows as typed cells (text, dates, numbers) from the rows of ledger_query()."""
     zh = words.lang.startswith("zh")
+    catalogue = None  # the areas checklists declare, read once when a row needs them
     for number, row in enumerate(result, start=1):
         area = AREAS.get(row.area) if row.area else None
+        if row.area and area is None:
+            catalogue = catalogue if catalogue is not None else checklist_services.area_catalogue()
+            area = catalogue.get(row.area)
         factory = row.name_zh if zh or not row.name_en else row.name_en
         yield [
             number,

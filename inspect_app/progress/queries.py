@@ -1,5 +1,9 @@
 """The numbers behind a factory's progress charts, read from the models directly.
 
+Actions raised on an inspector's draft inspection are not charted until it is submitted (as
+the committee's pages and exports do not show them), so a chart never counts what a reader
+may not see.
+
 Every function takes a factory id and returns plain dataclasses (no ORM objects), so the charts
 and their tables are pure functions of these numbers. Months are calendar months where the
 factories are (INSPECT_TIMEZONE); timestamps in the database are naive UTC.
@@ -18,6 +22,8 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from ..actions.models import PENDING, Action, ActionEvent, ActionEventKind, ActionStatus
+from ..actions.services import released_clause
+from ..checklists import services as checklist_services
 from ..checklists.areas import AREAS
 from ..checklists.models import ChecklistVersion
 from ..extensions import db, local_today, utcnow
@@ -126,7 +132,7 @@ def factory_months(factory_id: int) -> list[date]:
     row = db.session.execute(
         sa.select(
             sa.select(sa.func.min(Action.created_at))
-            .where(Action.factory_id == factory_id)
+            .where(Action.factory_id == factory_id, released_clause())
             .scalar_subquery(),
             sa.select(sa.func.min(KpiRecord.month))
             .where(KpiRecord.factory_id == factory_id)
@@ -174,7 +180,7 @@ def actions_by_month(factory_id: int, months: list[date] | None = None) -> Actio
     months = factory_months(factory_id) if months is None else months
     rows = db.session.execute(
         sa.select(Action.created_at, Action.verified_at, Action.closed_at).where(
-            Action.factory_id == factory_id
+            Action.factory_id == factory_id, released_clause()
         )
     ).all()
     if not months:
@@ -245,7 +251,7 @@ def _histories(factory_id: int) -> list[_History]:
             Action.due_on,
             Action.done_at,
             Action.closed_at,
-        ).where(Action.factory_id == factory_id)
+        ).where(Action.factory_id == factory_id, released_clause())
     ).all()
     events: dict[int, list] = defaultdict(list)
     for event in db.session.execute(
@@ -259,7 +265,7 @@ def _histories(factory_id: int) -> list[_History]:
             ActionEvent.new_due_on,
         )
         .join(Action, Action.id == ActionEvent.action_id)
-        .where(Action.factory_id == factory_id)
+        .where(Action.factory_id == factory_id, released_clause())
         .order_by(ActionEvent.at, ActionEvent.id)
     ):
         events[event.action_id].append(event)
@@ -344,6 +350,8 @@ class AreasData:
     inspections: list[InspectionColumn]
     #: area id → percent per inspection (None: the checklist had no scored item in that area)
     areas: dict[str, list[float | None]]
+    #: area id → (zh, en) for areas that checklists declare beside the shipped registry
+    declared: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -399,7 +407,11 @@ def area_results(factory_id: int, *, limit: int = MAX_INSPECTIONS) -> AreasData:
     ordered.update({a: v for a, v in per_area.items() if a not in AREAS})
     # Areas never scored at all (only unscored answers) carry no information.
     ordered = {a: v for a, v in ordered.items() if any(p is not None for p in v)}
-    return AreasData(columns, ordered)
+    declared = {}
+    if any(a not in AREAS for a in ordered):
+        catalogue = checklist_services.area_catalogue()
+        declared = {a: (catalogue[a].zh, catalogue[a].en) for a in ordered if a in catalogue}
+    return AreasData(columns, ordered, declared)
 
 
 # ---------------------------------------------------------------- (d) open findings now

@@ -21,12 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from matplotlib import font_manager, rc_context
-from matplotlib.figure import Figure
 
 from . import charts, queries
+
+if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn, not with the app
+    from matplotlib.figure import Figure
 from .ledger import escape_formula
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ MIMETYPES = {"svg": "image/svg+xml", "png": "image/png", "csv": "text/csv; chars
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """The first installed CJK font family matplotlib can use, or None."""
+    from matplotlib import font_manager
+
     installed = {font.name for font in font_manager.fontManager.ttflist}
     for family in CJK_FAMILIES:
         if family in installed:
@@ -82,6 +86,8 @@ _FONT_FAMILY = re.compile(r"font-family:[^;\"]*")
 
 def figure_bytes(build: Callable[[], Figure], fmt: str) -> bytes:
     """Build a figure and save it as SVG or PNG, with the chart fonts in force."""
+    from matplotlib import rc_context
+
     buffer = io.BytesIO()
     with _render_lock, rc_context(_rc()), warnings.catch_warnings():
         # Without a CJK font, Chinese glyphs are missing from the PNG: degrade, don't fail.

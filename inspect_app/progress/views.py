@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import Role
+from ..actions import services as action_services
 from ..extensions import db, local_today
 from ..factories import services as factory_services
 from ..factories.kpis import can_enter_kpis
@@ -236,7 +237,7 @@ def _send_ledger(where, fmt: str, filename: str, fallback: str):
 def _factory_ledger(factory_id: int, fmt: str):
     factory = factory_services.get_factory_or_404(factory_id, current_user)
     return _send_ledger(
-        Factory.id == factory.id,
+        sa.and_(Factory.id == factory.id, action_services.visible_clause(current_user)),
         fmt,
         _ledger_name(factory.name, fmt),
         f"ledger-factory-{factory.id}.{fmt}",
@@ -272,7 +273,7 @@ def _chosen_region() -> Region | None:
 
 
 def _region_where(region: Region | None):
-    where = factory_services.scope_clause(current_user)
+    where = action_services.visible_clause(current_user)
     if region is not None:
         where = sa.and_(
             where,

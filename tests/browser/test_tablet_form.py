@@ -43,6 +43,7 @@ def _add_finding(page, item: str | None, title: str, photo: str, likelihood=3, s
     else:
         page.click("#add-free")
     page.fill("#fd-title-in", title)
+    page.locator("#fd-form input[name=grade][value=general] + span").click()
     page.locator(f"#fd-form input[name=likelihood][value='{likelihood}'] + span").click()
     page.locator(f"#fd-form input[name=severity][value='{severity}'] + span").click()
     page.set_input_files("#fd-gallery", photo)
@@ -69,6 +70,7 @@ def _rows(app, model, inspection_id):
 def test_inspector_keeps_working_offline_and_everything_arrives_once(
     app, live_server, browser, world, make_inspection, tmp_path
 ):
+    # The enforcement checklist answers yes / no / not applicable (issue 14).
     inspection_id = make_inspection(checklist="workplace-inspection", kind="enforcement")
     context = browser.new_context(viewport=TABLET, locale="en-US", has_touch=True)
     page = context.new_page()
@@ -81,9 +83,9 @@ def test_inspector_keeps_working_offline_and_everything_arrives_once(
     page.wait_for_selector("html[data-offline-ready='1']", timeout=15000)
 
     # Online: three answers and a finding with a 12 MP phone photo.
-    _answer(page, "resp-01", "compliant")
-    _answer(page, "resp-02", "not_compliant")
-    _answer(page, "resp-03", "not_applicable")
+    _answer(page, "resp-01", "yes")
+    _answer(page, "resp-02", "no")
+    _answer(page, "resp-03", "na")
     _add_finding(
         page, "resp-02", "No safety officer appointed", _photo("hdr_iphone_hdr_YES.jpg", tmp_path)
     )
@@ -94,12 +96,12 @@ def test_inspector_keeps_working_offline_and_everything_arrives_once(
 
     # The network goes. The inspector carries on: more answers, an applies_if item, a finding.
     context.set_offline(True)
-    _answer(page, "resp-04", "compliant")
-    _answer(page, "train-01", "not_compliant")
+    _answer(page, "resp-04", "yes")
+    _answer(page, "train-01", "no")
     assert page.locator("#item-dust-02").is_hidden()
     _answer(page, "dust-01", "yes")
     assert page.locator("#item-dust-02").is_visible(), "applies_if item appears"
-    _answer(page, "dust-02", "not_compliant")
+    _answer(page, "dust-02", "no")
     page.fill("#good-text", "Aisles marked and clear in the press shop.")
     page.locator("#good-text").blur()
     _add_finding(page, "dust-02", "Dust on the beams", _photo("gps_DSCN0010.jpg", tmp_path), 4, 4)
@@ -111,11 +113,11 @@ def test_inspector_keeps_working_offline_and_everything_arrives_once(
     page.reload()
     page.wait_for_selector("#save-state[data-state=offline]", timeout=15000)
     for item, value in (
-        ("resp-01", "compliant"),
-        ("resp-04", "compliant"),
-        ("train-01", "not_compliant"),
+        ("resp-01", "yes"),
+        ("resp-04", "yes"),
+        ("train-01", "no"),
         ("dust-01", "yes"),
-        ("dust-02", "not_compliant"),
+        ("dust-02", "no"),
     ):
         assert _pressed(page, item, value), f"{item} still answered after the reload"
     assert page.locator("#item-dust-02").is_visible()
@@ -145,13 +147,13 @@ def test_inspector_keeps_working_offline_and_everything_arrives_once(
 
     answers = {a.item_id: a.value for a in _rows(app, Answer, inspection_id)}
     assert answers == {
-        "resp-01": "compliant",
-        "resp-02": "not_compliant",
-        "resp-03": "not_applicable",
-        "resp-04": "compliant",
-        "train-01": "not_compliant",
+        "resp-01": "yes",
+        "resp-02": "no",
+        "resp-03": "na",
+        "resp-04": "yes",
+        "train-01": "no",
         "dust-01": "yes",
-        "dust-02": "not_compliant",
+        "dust-02": "no",
     }
     findings = _rows(app, Finding, inspection_id)
     assert sorted(f.title for f in findings) == ["Dust on the beams", "No safety officer appointed"]
@@ -223,7 +225,7 @@ def test_an_expired_session_keeps_the_queue_and_two_edits_of_one_finding_are_bot
             inspection, by=inspector, title="Blocked fire exit", location="Line 1"
         )
         db.session.commit()
-        finding_id = finding.id
+        finding_id, finding_ref = finding.id, finding.client_id  # the form names it by its uuid
     context = browser.new_context(viewport=TABLET, locale="en-US", has_touch=True)
     page = context.new_page()
     errors = []
@@ -237,7 +239,7 @@ def test_an_expired_session_keeps_the_queue_and_two_edits_of_one_finding_are_bot
     other.goto(f"{live_server}/")
     other.locator("details.usermenu summary").click()
     other.locator(".usermenu-panel button").click()
-    _answer(page, "resp-01", "compliant")
+    _answer(page, "resp-01", "yes")
     page.wait_for_selector("#save-state[data-state=auth]")
     assert "Sign in again to send 1" in page.locator("#save-state").inner_text()
     assert page.locator("#save-alert a[target=_blank]").count() == 1
@@ -246,9 +248,7 @@ def test_an_expired_session_keeps_the_queue_and_two_edits_of_one_finding_are_bot
     sign_in(other, live_server, world.users["inspector"].username)
     page.click("#send-now")
     _wait_saved(page)
-    assert [(a.item_id, a.value) for a in _rows(app, Answer, inspection_id)] == [
-        ("resp-01", "compliant")
-    ]
+    assert [(a.item_id, a.value) for a in _rows(app, Answer, inspection_id)] == [("resp-01", "yes")]
 
     # Meanwhile a colleague moved the finding to line 2; this tablet still shows line 1.
     with app.app_context():
@@ -257,7 +257,7 @@ def test_an_expired_session_keeps_the_queue_and_two_edits_of_one_finding_are_bot
             db.session.get(Finding, finding_id), by=colleague, expected_version=1, location="Line 2"
         )
         db.session.commit()
-    page.locator(f"[data-edit='id{finding_id}']").click()
+    page.locator(f"[data-edit='{finding_ref}']").click()
     page.fill("#fd-loc", "Line 3")
     page.locator("#fd-form input[name=severity][value='5'] + span").click()
     page.click("#fd-save")
@@ -316,4 +316,52 @@ def test_numbers_several_choices_text_and_notes_are_saved_as_typed(
     assert {a.item_id: a.value for a in _rows(app, Answer, inspection_id)}["hazards-seen"] == [
         "noise"
     ]
+    context.close()
+
+
+def test_text_over_its_limit_shows_as_a_problem_to_fix_never_as_saved(
+    app, live_server, browser, world, make_inspection
+):
+    inspection_id = make_inspection()
+    with app.app_context():
+        from inspect_app.inspections import services
+        from inspect_app.inspections.models import Inspection
+
+        item = next(services.checklist_of(db.session.get(Inspection, inspection_id)).items()).id
+    context = browser.new_context(viewport=TABLET, locale="en-US", has_touch=True)
+    page = context.new_page()
+    sign_in(page, live_server, world.users["inspector"].username)
+    page.goto(f"{live_server}/inspections/{inspection_id}")
+    page.locator(f"#item-{item} .ans button").first.click()
+    _wait_saved(page)
+    # A note pasted past its limit: the server refuses it, the form names the field and the limit.
+    page.locator(f"#item-{item} .note summary").click()
+    note = page.locator(f"#item-{item} .note textarea")
+    note.fill("注" * 2001)
+    note.blur()
+    problem = page.locator("#attention-list li[data-field=note]")
+    problem.wait_for()
+    assert problem.inner_text() == "Note: At most 2000 characters."
+    assert page.locator("#save-state").get_attribute("data-state") == "attention"
+    # Shortening the note is the fix: the refused change is replaced and the form says Saved.
+    note.fill("注" * 2000)
+    note.blur()
+    _wait_saved(page)
+    assert page.locator("#attention").is_hidden()
+    assert [a.note for a in _rows(app, Answer, inspection_id)] == ["注" * 2000]
+    # A finding's title past its limit is refused in the dialog, before anything is queued.
+    page.click("#add-free")
+    page.fill("#fd-title-in", "题" * 201)
+    page.locator("#fd-form input[name=grade][value=general] + span").click()
+    page.locator("#fd-form input[name=likelihood][value='2'] + span").click()
+    page.locator("#fd-form input[name=severity][value='2'] + span").click()
+    page.click("#fd-save")
+    refusal = page.locator("#fd-form .error[data-long=title]")
+    refusal.wait_for()
+    assert refusal.inner_text() == "At most 200 characters."
+    assert page.locator("#finding-dialog").is_visible()
+    page.fill("#fd-title-in", "题" * 200)
+    page.click("#fd-save")
+    _wait_saved(page)
+    assert [f.title for f in _rows(app, Finding, inspection_id)] == ["题" * 200]
     context.close()

@@ -23,8 +23,8 @@ from inspect_app.checklists.kinds import (
 )
 
 
-def test_registry_holds_the_five_kinds_by_name() -> None:
-    assert kind_names() == ["choice", "compliance", "number", "propose_action", "text"]
+def test_registry_holds_the_six_kinds_by_name() -> None:
+    assert kind_names() == ["choice", "compliance", "number", "propose_action", "text", "yes_no"]
     assert ANSWER_KINDS["propose_action"] is ProposeAction
     assert all(cls.name == name for name, cls in ANSWER_KINDS.items())
 

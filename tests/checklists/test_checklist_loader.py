@@ -33,7 +33,7 @@ AREAS = (
     "management, materials_handling, physical_environment, ppe, special_equipment, welfare, "
     "workstation"
 )
-KINDS = "expected one of choice, compliance, number, propose_action, text"
+KINDS = "expected one of choice, compliance, number, propose_action, text, yes_no"
 
 # One file per kind of problem, and exactly what the author is told (line:column: message).
 EXPECTED = {

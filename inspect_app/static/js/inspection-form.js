@@ -77,6 +77,16 @@
     var tools = $(".tools", el);
     if (!$(".note", el)) tools.insertBefore(h("details", { class: "note" }, h("summary", { text: T.note })), tools.firstChild);
     tools.appendChild(h("button", { class: "addf", text: "+ " + T.add_finding }));
+    // Issue 17: the photo rule is shown before the item is answered, with a camera button that
+    // makes a finding (pre-filled from the item) with the photo in one step.
+    var ph = el.getAttribute("data-ph");
+    if (ph) {
+      var ans = $(".ans", el);
+      ans.parentNode.insertBefore(h("div", { class: "ph-row" },
+        h("label", { class: "btn btn-secondary cam" }, h("span", { "aria-hidden": "true", text: "📷 " }), T.photo_btn,
+          h("input", { type: "file", accept: "image/*", capture: "environment", class: "cam-in" })),
+        h("span", { class: "ph-rule", text: ph === "always" ? T.photo_always : T.photo_on_problem })), ans.nextSibling);
+    }
     var it = {
       id: el.id.slice(5),
       el: el,
@@ -86,6 +96,8 @@
       section: el.parentNode.getAttribute("data-section"),
       at: Date.parse(el.getAttribute("data-at")) || 0,
       noteEl: $(".note textarea", el),
+      ph: ph,
+      pv: JSON.parse(el.getAttribute("data-pv") || "[]"),
     };
     it.note = it.noteEl ? it.noteEl.value : "";
     it.value = readValue(it);
@@ -100,6 +112,9 @@
   function numberOf(id) { return items[id] ? $("h3 b", items[id].el).textContent : id; }
 
   function readValue(it) {
+    // Issue 14: a number or text item may offer a "not applicable" button beside its input.
+    var na = it.kind !== "options" && $('.ans [aria-pressed="true"]', it.el);
+    if (na) return na.value;
     if (it.kind === "number") { var n = $(".num", it.el).value; return n === "" ? null : Number(n); }
     if (it.kind === "text") return $(".txt", it.el).value.trim() || null;
     var on = $$('.ans [aria-pressed="true"]', it.el).map(function (b) { return b.value; });
@@ -123,7 +138,7 @@
   function noteArea(it) {
     if (!it.noteEl) {
       var details = $(".note", it.el);
-      it.noteEl = details.appendChild(h("textarea", { rows: 2, maxlength: 2000, "aria-label": $("summary", details).textContent + " " + numberOf(it.id) }));
+      it.noteEl = details.appendChild(h("textarea", { rows: 2, "aria-label": $("summary", details).textContent + " " + numberOf(it.id) }));
     }
     return it.noteEl;
   }
@@ -153,7 +168,7 @@
     var b = ev.target.closest(".ans button, .addf");
     var it = b && itemOf(b);
     if (!it) return;
-    if (b.className === "addf") return openFinding(null, { item_id: it.id, area: it.el.getAttribute("data-area") || it.el.parentNode.getAttribute("data-area") });
+    if (b.className === "addf") return openFinding(null, { item_id: it.id });
     if (!it.multi) return it.value !== b.value && setAnswer(it, b.value);
     var values = [].concat(it.value || []);
     var at = values.indexOf(b.value);
@@ -176,6 +191,7 @@
       el.parentNode.classList.toggle("has-note", !!it.note);
     } else if (el.classList.contains("txt")) {
       it.value = el.value.trim() || null;
+      $$(".ans button", it.el).forEach(function (b) { b.setAttribute("aria-pressed", "false"); }); // issue 14: typing replaces "not applicable"
       refresh();
     } else return;
     it.at = Date.now();
@@ -189,6 +205,7 @@
 
   root.addEventListener("change", function (ev) {
     var el = ev.target;
+    if (el.classList.contains("cam-in")) return quickPhoto(itemOf(el), el);
     if (!el.classList.contains("num")) return;
     var err = $(".error", el.parentNode);
     if (err) err.remove();
@@ -212,6 +229,7 @@
       var c = it.cond;
       on[id] = !c || (on[c.item] && matches(c.values, items[c.item].value));
       it.el.hidden = !on[id];
+      markPhoto(it);
       if (!on[id]) return;
       [it.section, "all"].forEach(function (k) {
         var t = (tally[k] = tally[k] || [0, 0]);
@@ -227,6 +245,16 @@
       } else $(".sec-p", el).textContent = fmt(T.answered, { a: t[0], b: t[1] });
     });
     $("#progress-all").textContent = fmt(T.answered, { a: tally.all[0], b: tally.all[1] });
+  }
+
+  // An answer that needs a photo, without a photographed finding yet, says so at once.
+  var shot = {}; // item id → it has a finding with a photo (sent or queued)
+  function markPhoto(it) {
+    var row = it.ph && $(".ph-row", it.el);
+    if (!row) return;
+    var due = it.value != null && (it.ph === "always" || [].concat(it.value).some(function (v) { return it.pv.indexOf(v) >= 0; }));
+    row.classList.toggle("is-due", due && !shot[it.id]);
+    row.classList.toggle("is-done", !!shot[it.id]);
   }
 
   // The chip of the section in view is marked, and scrolled into the chip row.
@@ -269,6 +297,7 @@
 
   // -- findings
 
+  var goodVersion = D.version; // the inspection's version the good points were last saved at
   var F = {}; // ref (client id, or "id" + server id) → { server: the API's finding JSON or null }
   var forder = [];
   var urls = {}; // photo client id → object URL of the queued photo
@@ -324,6 +353,7 @@
   var AREA = labels("#fd-area option");
 
   function riskBadge(l, s, bare) {
+    if (!l || !s) return null; // not rated yet (a photo-first finding before the server's answer)
     var score = l * s;
     var level = "critical";
     D.risk_bands.some(function (b) { return score <= b[0] && (level = b[1]); });
@@ -372,6 +402,7 @@
     var byItem = {};
     list.textContent = "";
     var shown = forder.filter(function (ref) { return F[ref].server || entriesOf(ref).length; });
+    shot = {};
     shown.forEach(function (ref) {
       var v = view(ref);
       var photos = photosOf(ref);
@@ -388,6 +419,7 @@
       photos.forEach(function (p) { $(".ph-list", card).appendChild(photoTile(p)); });
       card.appendChild(h("button", { type: "button", class: "btn btn-secondary", "data-edit": ref, text: T.edit }));
       if (v.item_id) (byItem[v.item_id] = byItem[v.item_id] || []).push([ref, v]);
+      if (v.item_id && photos.length) shot[v.item_id] = true;
     });
     $("#findings-empty").hidden = shown.length > 0;
     $("#findings-count").textContent = shown.length;
@@ -399,9 +431,11 @@
       if (!byItem[id]) return;
       box = el.appendChild(h("p", { class: "item-f" }, h("span", { class: "muted", text: T.findings_of_item })));
       byItem[id].forEach(function (pair) {
-        box.appendChild(h("a", { href: "#finding-" + pair[0] }, pair[1].title, " · ", riskBadge(pair[1].likelihood, pair[1].severity, true).textContent.slice(2)));
+        var badge = riskBadge(pair[1].likelihood, pair[1].severity, true);
+        box.appendChild(h("a", { href: "#finding-" + pair[0] }, pair[1].title, badge && " · " + badge.textContent.slice(2)));
       });
     });
+    order.forEach(function (id) { markPhoto(items[id]); });
     if (editing) renderPicks();
   }
 
@@ -423,10 +457,9 @@
   var editing = null;
 
   function openFinding(ref, preset) {
-    var v = ref ? view(ref) : {
-      title: "", description: "", location: "", area: preset.area, source: "unsafe_condition",
-      grade: "general", likelihood: 1, severity: 1, fixed_on_spot: false, item_id: preset.item_id,
-    };
+    // Issue 17: a new finding's source, grade and risk start unset (the inspector chooses
+    // them), or at the item's floor; its title is the item's question.
+    var v = ref ? view(ref) : presetFinding(preset.item_id && items[preset.item_id]);
     editing = { ref: ref, item_id: v.item_id || null, base: v, picks: [], removals: [] };
     $("#fd-title").textContent = ref ? T.edit_finding : T.new_finding;
     $("#fd-item").textContent = v.item_id ? fmt(T.for_item, { n: itemLabel(v.item_id) }) : T.free;
@@ -434,12 +467,34 @@
     ["title", "description", "location", "area"].forEach(function (k) { el[k].value = v[k] || ""; });
     $$("[type=radio]", fform).forEach(function (i) { i.checked = String(v[i.name]) === i.value; });
     el.fixed_on_spot.checked = !!v.fixed_on_spot;
-    $("#fd-title-err").hidden = true;
+    $$("#fd-form .error").forEach(function (p) { p.hidden = true; });
     showRisk();
     renderPicks();
     modal(dlg, true);
     if (!ref) el.title.focus();
   }
+
+  // A new finding on an item (or none): its title, hazard area and, where the checklist sets
+  // one, its grade and risk floor (issue 14: data-grade/l/s on decisive items).
+  function presetFinding(it) {
+    var v = {
+      title: it ? itemTitle(it) : "", description: "", location: "", area: it ? areaOf(it) : null,
+      source: null, grade: null, likelihood: null, severity: null, fixed_on_spot: false, item_id: it ? it.id : null,
+    };
+    if (it && it.el.hasAttribute("data-grade")) {
+      v.grade = it.el.getAttribute("data-grade");
+      v.likelihood = Number(it.el.getAttribute("data-l"));
+      v.severity = Number(it.el.getAttribute("data-s"));
+    }
+    return v;
+  }
+  function itemTitle(it) {
+    var head = $("h3", it.el).cloneNode(true);
+    var num = $("b", head);
+    if (num) num.remove();
+    return head.textContent.replace(/\s+/g, " ").trim().slice(0, 200);
+  }
+  function areaOf(it) { return it.el.getAttribute("data-area") || it.el.parentNode.getAttribute("data-area"); }
 
   function closeFinding() {
     if (editing) editing.picks.forEach(function (p) { if (p.url) URL.revokeObjectURL(p.url); });
@@ -455,10 +510,10 @@
       description: el.description.value.trim(),
       location: el.location.value.trim(),
       area: el.area.value || null,
-      source: pick("source") || "unsafe_condition",
-      grade: pick("grade") || "general",
-      likelihood: Number(pick("likelihood") || 1),
-      severity: Number(pick("severity") || 1),
+      source: pick("source"),
+      grade: pick("grade"),
+      likelihood: pick("likelihood") && Number(pick("likelihood")),
+      severity: pick("severity") && Number(pick("severity")),
       fixed_on_spot: el.fixed_on_spot.checked,
     };
   }
@@ -466,6 +521,7 @@
   function showRisk() {
     var v = readFinding();
     var line = $("#fd-risk");
+    if (!v.likelihood || !v.severity) return (line.textContent = T.rate_first);
     line.textContent = fmt(T.risk, { l: v.likelihood, s: v.severity, score: v.likelihood * v.severity }) + " ";
     line.appendChild(riskBadge(v.likelihood, v.severity, true));
   }
@@ -535,6 +591,7 @@
     ev.target.value = "";
     renderPicks();
   }
+  $("#add-free").addEventListener("click", function () { openFinding(null, {}); });
   $("#fd-camera").addEventListener("change", picked);
   $("#fd-gallery").addEventListener("change", picked);
   $("#fd-cancel").addEventListener("click", closeFinding);
@@ -543,25 +600,60 @@
   fform.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var values = readFinding();
-    if (!values.title) {
-      $("#fd-title-err").hidden = false;
-      return fform.elements.title.focus();
+    var missing = ["title", "grade", "likelihood", "severity"].filter(function (k) { return !values[k]; });
+    $$("#fd-form .error[data-for]").forEach(function (p) { p.hidden = missing.indexOf(p.getAttribute("data-for")) < 0; });
+    // Text over its limit is refused here as the server would refuse it, never cut.
+    $$("#fd-form .error[data-long]").forEach(function (p) { p.parentNode.removeChild(p); });
+    var long = Object.keys(D.limits).filter(function (k) { return typeof values[k] === "string" && Array.from(values[k]).length > D.limits[k]; });
+    long.forEach(function (k) {
+      fform.elements[k].parentNode.appendChild(h("p", { class: "error", "data-long": k, role: "alert", text: fmt(T.too_long, { n: D.limits[k] }) }));
+    });
+    missing = missing.concat(long);
+    if (missing.length) {
+      var first = fform.elements[missing[0]];
+      return (first.length ? first[0] : first).focus();
     }
     busy();
     var job = editing;
     var photos = job.picks;
     job.picks = []; // their object URLs live on as the queued photos' previews
     closeFinding();
+    queueFinding(job, values, photos);
+  });
+
+  // The camera button of an item: its photo goes to the item's finding in this inspection, or
+  // to a new one pre-filled from the item (editable later) — no dialog on the way.
+  function quickPhoto(it, input) {
+    var files = Array.prototype.slice.call(input.files || []);
+    input.value = "";
+    if (!it || !files.length) return;
+    busy();
+    var photos = files.map(function (file) {
+      var p = { cid: OQ.uuid() };
+      p.ready = shrink(file).then(function (blob) { p.blob = blob; p.url = URL.createObjectURL(blob); });
+      return p;
+    });
+    var ref = forder.filter(function (r) { return (F[r].server || entriesOf(r).length) && view(r).item_id === it.id; })[0];
+    if (ref) return queueFinding({ ref: ref, base: view(ref), removals: [] }, null, photos);
+    var values = presetFinding(it);
+    delete values.item_id;
+    queueFinding({ ref: null, item_id: it.id }, values, photos);
+  }
+
+  // Queue a new finding (or the changes to one) and its photos; `values` null: photos only.
+  function queueFinding(job, values, photos) {
     Promise.all([boot].concat(photos.map(function (p) { return p.ready; }))).then(function () {
       var ref = job.ref;
       var step = Promise.resolve();
       if (!ref) {
         ref = OQ.uuid();
         finding(ref);
-        step = Q.add({ type: "fcreate", key: "f:" + ref, ref: ref, payload: Object.assign({ client_id: ref, item_id: job.item_id }, values) });
+        var payload = { client_id: ref, item_id: job.item_id };
+        for (var k in values) if (values[k] != null) payload[k] = values[k]; // unset: the server's default or the item's floor
+        step = Q.add({ type: "fcreate", key: "f:" + ref, ref: ref, payload: payload });
       } else {
         var changed = {};
-        FIELDS.forEach(function (k) { if (!same(values[k], job.base[k] == null ? null : job.base[k])) changed[k] = values[k]; });
+        if (values) FIELDS.forEach(function (k) { if (!same(values[k], job.base[k] == null ? null : job.base[k])) changed[k] = values[k]; });
         if (Object.keys(changed).length) step = queueUpdate(ref, changed);
         job.removals.forEach(function (id) {
           step = step.then(function () { return Q.add({ type: "pdelete", key: "d:" + id, ref: ref, photo: id }); });
@@ -575,7 +667,7 @@
       });
       return step.then(function () { Q.changed(); }, Q.onError);
     });
-  });
+  }
 
   // A change to a finding is merged into an unsent change when there is one; otherwise it is
   // sent with the version it was based on — or, after earlier changes of ours, the latest.
@@ -603,26 +695,42 @@
   function send(e) {
     var url = D.urls.finding + idOf(e.ref);
     if (e.type === "answer") {
-      return Q.request("PUT", D.urls.answers + encodeURIComponent(e.item), e.payload).then(function (o) {
+      // sent_at: this device's clock now, so that the server can put answered_at (this
+      // device's clock too) on its own clock — a slow or fast clock does not decide who wins.
+      var body = Object.assign({}, e.payload, { sent_at: new Date().toISOString() });
+      return Q.request("PUT", D.urls.answers + encodeURIComponent(e.item), body).then(function (o) {
         if (o.kind !== "ok") return o;
         Q.mine().forEach(function (x) { // refused earlier answers to this item are moot now
           if (x.item === e.item && x.status !== "pending" && x.seq < e.seq) Q.remove(x);
         });
         var it = items[e.item];
         var mine = Date.parse(e.payload.answered_at);
-        var theirs = Date.parse(o.body.answered_at);
-        if (it && theirs > mine && it.at <= mine) { // someone answered later on another device
-          it.value = o.body.value; it.note = o.body.note; it.at = theirs;
+        // Someone else's answer stands when the server kept another value (times are not
+        // compared: the reply's is on the server's clock, ours on this device's).
+        var other = !same(o.body.value, e.payload.value) || (o.body.note || "") !== (e.payload.note || "");
+        if (it && other && it.at <= mine) {
+          it.value = o.body.value; it.note = o.body.note; it.at = mine;
           showValue(it);
           refresh();
-          Q.mirror("a:" + it.id, { value: it.value, note: it.note, at: o.body.answered_at });
+          Q.mirror("a:" + it.id, { value: it.value, note: it.note, at: e.payload.answered_at });
         }
         return o;
       });
     }
     if (e.type === "good") {
-      return Q.request("PATCH", D.urls.inspection, e.payload).then(function (o) {
-        if (o.kind === "ok") Q.mirror("good", { text: e.payload.good_points, at: e.at, version: o.body.version });
+      // Good points name the version they were edited from: a replayed older text never
+      // overwrites a newer one silently.
+      var goodBody = Object.assign({}, e.payload, { version: goodVersion });
+      return Q.request("PATCH", D.urls.inspection, goodBody).then(function (o) {
+        if (o.kind === "conflict" && o.current) {
+          goodVersion = o.current.version;
+          if (o.current.good_points === e.payload.good_points) o = { kind: "ok", body: o.current }; // ours, reply lost
+          else o = { kind: "failed", status: 409, code: o.code, message: o.message + " — " + (o.current.good_points || "—") };
+        }
+        if (o.kind === "ok") {
+          goodVersion = o.body.version;
+          Q.mirror("good", { text: e.payload.good_points, at: e.at, version: o.body.version });
+        }
         return o;
       });
     }
@@ -725,6 +833,17 @@
         : e.type === "photo" ? fmt(T.photo_for, title) : T.photo_delete;
   }
 
+  // What the server refused, field by field ("Note: At most 2000 characters."), for the user to fix.
+  function problems(fields) {
+    var names = Object.keys(fields || {}).filter(function (k) { return typeof fields[k] === "string"; });
+    if (!names.length) return "";
+    var list = h("ul", { class: "problems" });
+    names.forEach(function (k) {
+      list.appendChild(h("li", { "data-field": k, text: (T.field[k] || k) + ": " + fields[k] }));
+    });
+    return list;
+  }
+
   function renderAttention() {
     var list = $("#attention-list");
     var bad = Q.mine().filter(function (e) { return e.status !== "pending" || Q.mode === "submitted"; });
@@ -734,6 +853,7 @@
       var conflict = e.status === "conflict";
       list.appendChild(h("li", {},
         h("p", {}, h("b", { text: describe(e) }), " — " + (conflict ? T.conflict : e.error ? e.error.message : T.not_sent)),
+        !conflict && e.error && problems(e.error.fields),
         conflict ? h("button", { type: "button", class: "btn btn-primary", "data-resolve": e.seq, text: T.resolve })
           : h("button", { type: "button", class: "btn btn-secondary", "data-retry": e.seq, text: T.retry }),
         h("button", { type: "button", class: "btn btn-danger", "data-discard": e.seq, text: T.discard })));
@@ -813,6 +933,7 @@
     var goods = Q.mine().filter(function (e) { return e.type === "good"; });
     if (goods.length) good.value = goods.pop().payload.good_points;
     else if (m.good && m.good.version > D.version) good.value = m.good.text;
+    if (m.good && m.good.version > goodVersion) goodVersion = m.good.version;
 
     D.findings.forEach(function (f) { finding(refOf(f)).server = f; });
     Object.keys(m).forEach(function (k) {

@@ -67,7 +67,7 @@
 
   function classify(status, body) {
     var e = (body && body.error) || {};
-    var o = { status: status, body: body, code: e.code || "", message: e.message || "", current: e.current };
+    var o = { status: status, body: body, code: e.code || "", message: e.message || "", fields: e.fields || {}, current: e.current };
     if (status >= 200 && status < 300) o.kind = "ok";
     else if (status === 401) o.kind = "auth";
     else if (e.code === "csrf_failed") o.kind = "csrf";
@@ -116,8 +116,10 @@
     e.at = e.at || new Date().toISOString();
     e.tries = 0;
     e.status = "pending";
+    // A refused one ("failed") is replaced too: the new value is the user's fix.
     var old = e.coalesce ? this.entries.filter(function (x) {
-      return x.insp === e.insp && x.key === e.key && x.status === "pending" && !self.inflight[x.seq];
+      return x.insp === e.insp && x.key === e.key && !self.inflight[x.seq] &&
+        (x.status === "pending" || x.status === "failed");
     }) : [];
     return this.store.put("queue", e).then(function (seq) {
       e.seq = seq;
@@ -250,7 +252,7 @@
       this.mode = "submitted";
     } else {
       e.status = k === "conflict" ? "conflict" : "failed";
-      e.error = { status: o.status, code: o.code, message: o.message, current: o.current || null };
+      e.error = { status: o.status, code: o.code, message: o.message, fields: o.fields || {}, current: o.current || null };
       return this.save(e).then(function () { self.lane(lane); });
     }
     this.changed();

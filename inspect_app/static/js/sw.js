@@ -1,7 +1,10 @@
-// The tablet form's service worker (served at /sw.js, so its scope is the whole site). It keeps
-// the inspection form pages and their assets so that a reload without network still opens the
-// form; the form itself keeps unsent changes in IndexedDB. The API is never cached.
-//   form pages (/inspections/<id>): network first, the kept copy when the network fails
+// The app's service worker (served at /sw.js, so its scope is the whole site). While online it
+// keeps what an inspector needs for the coming visits (the offline kit: start page, factories,
+// start forms, checklists, drafts, recent reports — the list comes from /offline/kit.json), so
+// that with no network those pages open from the device; a page not kept answers with a small
+// offline page that lists what is. The form keeps unsent changes in IndexedDB. The API is
+// never cached.
+//   kept pages: network first, the kept copy when the network fails (or is too slow)
 //   static files: from the cache first — the form's own carry a version in their URL (?v=…);
 //     the others are refreshed in the background
 //   photo thumbnails: kept after the first view (their keys never change)
@@ -9,13 +12,18 @@
 
 var PAGES = "inspect-pages-v1";
 var ASSETS = "inspect-assets-v1";
+var META = "/offline/kit-meta";
 var FORM_PAGE = /^\/inspections\/\d+$/;
+var KEPT = /^\/(|offline|factories|factories\/\d+|inspections|inspections\/new|inspections\/\d+(\/report)?|checklists|checklists\/[\w-]+)$/;
 var THUMB = /^\/photos\/\d+\/thumb$/;
+var FRESH = 15 * 60 * 1000; // the kit is fetched again after this long (or on "Refresh now")
 var PRECACHE = [
   "/static/css/app.css",
   "/static/css/inspect-form.css",
   "/static/js/app.js",
   "/static/js/offline-queue.js",
+  "/static/js/device.js",
+  "/static/js/device-work.js",
   "/static/js/inspection-form.js",
   "/static/img/icon.svg",
 ];
@@ -34,9 +42,31 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+// The cache key of a page worth keeping, or null: the kit's pages without a query, and the
+// start form of one factory (?factory=N).
+function keyOf(url) {
+  url = new URL(url, self.location.href);
+  if (!KEPT.test(url.pathname)) return null;
+  if (!url.search) return url.pathname;
+  return url.pathname === "/inspections/new" && /^\?factory=\d+$/.test(url.search) ? url.pathname + url.search : null;
+}
+
 function keepable(response, url) {
   return response && response.ok && !response.redirected && response.type === "basic" &&
-    new URL(response.url || url, self.location.href).pathname === new URL(url, self.location.href).pathname;
+    new URL(response.url || url, self.location.href).pathname === new URL(url, self.location.href).pathname &&
+    (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
+}
+
+// A page is kept with its title and the time it was kept (headers of the kept copy), so that
+// the lists of what is available offline read neither the pages nor a separate index.
+function keep(cache, key, response) {
+  return response.text().then(function (html) {
+    var title = (/<title>([^<]*)<\/title>/.exec(html) || ["", ""])[1].replace(/\s+/g, " ").trim();
+    var headers = new Headers(response.headers);
+    headers.set("X-Kept-Title", encodeURIComponent(title));
+    headers.set("X-Kept-At", new Date().toISOString());
+    return cache.put(key, new Response(html, { status: response.status, headers: headers }));
+  });
 }
 
 // Fetch the page and keep it; a redirect (to sign-in, or to the report once submitted) is
@@ -45,14 +75,13 @@ function fetchAndKeep(request, key) {
   return fetch(request).then(function (response) {
     if (keepable(response, request.url)) {
       var copy = response.clone();
-      caches.open(PAGES).then(function (cache) { return cache.put(key, copy); });
+      caches.open(PAGES).then(function (cache) { return keep(cache, key, copy); });
     }
     return response;
   });
 }
 
-function networkFirst(request) {
-  var key = new URL(request.url).pathname;
+function networkFirst(request, key) {
   var network = fetchAndKeep(request, key);
   var kept = caches.open(PAGES).then(function (cache) { return cache.match(key, { ignoreVary: true }); });
   return new Promise(function (resolve) {
@@ -62,17 +91,105 @@ function networkFirst(request) {
     var timer = setTimeout(function () { kept.then(finish); }, NETWORK_WAIT);
     network.then(function (response) { clearTimeout(timer); finish(response); }, function () {
       clearTimeout(timer);
-      kept.then(function (response) { finish(response || offlinePage()); });
+      kept.then(function (response) { return response || offlinePage(); }).then(finish);
     });
   });
 }
 
+// What this device keeps: [{url, title, at}], the kit's order (start page, factories, …).
+function keptPages() {
+  return caches.open(PAGES).then(function (cache) {
+    return cache.keys().then(function (keys) {
+      return Promise.all(keys.map(function (k) {
+        return cache.match(k).then(function (r) {
+          var path = new URL(k.url).pathname;
+          if (!r || path === META) return null;
+          return { url: path + new URL(k.url).search, title: decodeURIComponent(r.headers.get("X-Kept-Title") || ""), at: r.headers.get("X-Kept-At") };
+        });
+      }));
+    });
+  }).then(function (rows) { return rows.filter(Boolean); });
+}
+
+function esc(text) {
+  return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+}
+
+// A page that was not kept: say so in both languages and list what opens without network.
 function offlinePage() {
-  var body = "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>" +
-    "<title>Offline · 离线</title>" +
-    "<h1>离线 · Offline</h1><p>此页面没有保存在本设备上。请在有网络时再打开。</p>" +
-    "<p>This page was not kept on this device. Open it again when the network is back.</p>";
-  return new Response(body, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  return keptPages().then(function (pages) {
+    var links = pages.filter(function (p) { return p.url.indexOf("/inspections/new") !== 0; }).map(function (p) {
+      return "<li><a href='" + esc(p.url) + "'>" + esc(p.title.split(" · ")[0] || p.url) + "</a></li>";
+    }).join("");
+    var body = "<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content='width=device-width'>" +
+      "<title>离线 · Offline</title><style>body{font:18px/1.5 system-ui,sans-serif;margin:1.5rem;max-width:40rem}" +
+      "a{display:inline-block;min-height:48px;line-height:48px}</style>" +
+      "<h1>离线 · Offline</h1><p>此页面没有保存在本设备上。请在有网络时再打开。</p>" +
+      "<p lang=en>This page was not kept on this device. Open it again when the network is back.</p>" +
+      (links ? "<h2>离线可用 · Available offline</h2><ul id=kept>" + links + "</ul>"
+        : "<p>本设备上还没有离线页面：请在有网络时打开一次应用。<br><span lang=en>Nothing is kept on this device yet: open the app once with network.</span></p>");
+    return new Response(body, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  });
+}
+
+// -- the offline kit
+
+var refreshing = null;
+
+function readMeta(cache) {
+  return cache.match(META).then(function (r) { return r ? r.json() : null; });
+}
+
+// Fetch the kit's pages and files one by one (a weak network is not flooded) and keep them.
+// Another user's pages are forgotten first; pages of an earlier kit that left it (a draft
+// submitted since) are dropped.
+function refresh(data) {
+  if (refreshing) return refreshing;
+  refreshing = caches.open(PAGES).then(function (cache) {
+    return readMeta(cache).then(function (meta) {
+      if (meta && meta.user !== data.user) {
+        return caches.delete(PAGES).then(function () { return caches.open(PAGES); }).then(function (c) { return fill(c, null, data); });
+      }
+      if (!data.force && meta && meta.ok && Date.now() - Date.parse(meta.refreshed_at) < FRESH) return meta;
+      return fill(cache, meta, data);
+    });
+  }).then(function (meta) { refreshing = null; return meta; }, function (err) { refreshing = null; throw err; });
+  return refreshing;
+}
+
+function fill(cache, old, data) {
+  var opts = { credentials: "same-origin", cache: "no-store" };
+  return fetch(data.kit, opts).then(function (r) {
+    if (!r.ok || r.redirected) throw new Error("kit " + r.status);
+    return r.json();
+  }).then(function (kit) {
+    var kept = [];
+    var step = caches.open(ASSETS).then(function (assets) {
+      return Promise.all(kit.assets.map(function (url) {
+        var request = new Request(url, { credentials: "same-origin" });
+        return assets.match(request).then(function (hit) {
+          return hit || fetch(request).then(function (response) {
+            if (response.ok) return keepAsset(assets, request, response);
+          });
+        });
+      }));
+    });
+    kit.pages.forEach(function (url) {
+      step = step.then(function () { return fetch(url, opts); }).then(function (response) {
+        if (!keepable(response, url)) return;
+        kept.push(url);
+        return keep(cache, url, response);
+      });
+    });
+    return step.then(function () {
+      var gone = ((old && old.pages) || []).filter(function (url) { return kept.indexOf(url) < 0; });
+      return Promise.all(gone.map(function (url) { return cache.delete(url); }));
+    }).then(function () {
+      var meta = { user: kit.user, ok: true, refreshed_at: new Date().toISOString(), pages: kept };
+      return cache.put(META, new Response(JSON.stringify(meta), { headers: { "Content-Type": "application/json" } }))
+        .then(function () { return meta; });
+    });
+  });
 }
 
 function staticFile(request) {
@@ -127,23 +244,33 @@ self.addEventListener("fetch", function (event) {
   }
   if (request.method !== "GET" || url.pathname.indexOf("/api/") === 0) return;
   if (request.mode === "navigate") {
-    if (FORM_PAGE.test(url.pathname)) event.respondWith(networkFirst(request));
+    var key = keyOf(request.url);
+    if (key) event.respondWith(networkFirst(request, key));
+    else event.respondWith(fetch(request).catch(offlinePage));
     return;
   }
   if (url.pathname.indexOf("/static/") === 0) event.respondWith(staticFile(request));
   else if (THUMB.test(url.pathname)) event.respondWith(cacheFirst(request, PAGES));
 });
 
-// The form asks to keep its page and the assets it uses now (the first visit happens before
-// the worker controls the page, and after changes were sent the kept copy should show them).
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   var port = event.ports && event.ports[0];
-  if (data.type !== "keep" || !FORM_PAGE.test(new URL(data.url, self.location.href).pathname)) return;
+  var reply = function (message) { if (port) port.postMessage(message); };
+  if (data.type === "refresh") {
+    event.waitUntil(refresh(data).then(function (meta) { reply({ ok: true, meta: meta }); },
+      function () { reply({ ok: false }); }));
+  } else if (data.type === "keep") event.waitUntil(keepForm(data).then(function (ok) { reply({ ok: ok }); }));
+});
+
+// The form asks to keep its page and the assets it uses now (the first visit happens before
+// the worker controls the page, and after changes were sent the kept copy should show them).
+function keepForm(data) {
   var key = new URL(data.url, self.location.href).pathname;
+  if (!FORM_PAGE.test(key)) return Promise.resolve(false);
   var page = fetch(key, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
     if (!keepable(response, key)) return false;
-    return caches.open(PAGES).then(function (cache) { return cache.put(key, response); }).then(function () { return true; });
+    return caches.open(PAGES).then(function (cache) { return keep(cache, key, response); }).then(function () { return true; });
   });
   var assets = caches.open(ASSETS).then(function (cache) {
     return Promise.all((data.assets || []).map(function (asset) {
@@ -156,6 +283,5 @@ self.addEventListener("message", function (event) {
       });
     }));
   });
-  event.waitUntil(Promise.all([page, assets]).then(function (done) { return done[0]; }, function () { return false; })
-    .then(function (ok) { if (port) port.postMessage({ ok: ok }); }));
-});
+  return Promise.all([page, assets]).then(function (done) { return done[0]; }, function () { return false; });
+}
