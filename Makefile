@@ -48,8 +48,8 @@ translations: $(VENV)/.installed
 
 # After adding user-facing strings: extract them, merge into the catalogues, then translate.
 i18n-extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* __pycache__' --no-location --sort-output --no-wrap -o /tmp/inspect-messages.pot .
-	$(BIN)/pybabel update -i /tmp/inspect-messages.pot -d inspect_app/translations --ignore-obsolete --no-fuzzy-matching --no-wrap
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* __pycache__' --no-location --sort-output --no-wrap -o $(VENV)/messages.pot .
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d inspect_app/translations --ignore-obsolete --no-fuzzy-matching --no-wrap
 
 run: install translations
 	$(FLASK) db upgrade
