@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -62,3 +63,33 @@ def stored_files(app, prefix: str = "") -> dict[str, bytes]:
     with app.app_context():
         store = get_storage()
         return {key: store.read(key) for key in store.keys(prefix)}
+
+
+class UnreadBody(io.RawIOBase):
+    """A request body of `size` filler bytes that is never held in memory; counts what the server
+    reads (seeking is only there for the test client to measure its length)."""
+
+    def __init__(self, size: int, filler: bytes = b" ") -> None:
+        self.size, self.filler = size, filler
+        self.position = self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
+        self.position = max(0, min(self.size, base + offset))
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        n = min(len(buffer), self.size - self.position)
+        buffer[:n] = self.filler * n
+        self.position += n
+        self.read_bytes += n
+        return n

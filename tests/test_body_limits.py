@@ -4,41 +4,14 @@ a clear 413 (JSON on the API, a page elsewhere), unread, before sign-in is even 
 
 from __future__ import annotations
 
-import io
 import re
+
+from support import UnreadBody
 
 from inspect_app.bodies import body_limit
 
 IGNORED = {"HEAD", "OPTIONS"}
 TWO_MB = 2 * 1024 * 1024
-
-
-class CountingBody(io.RawIOBase):
-    """`size` bytes of JSON-ish filler that are never held in memory; counts what is read."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self.position, self.read_bytes = size, 0, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
-        self.position = max(0, min(self.size, base + offset))
-        return self.position
-
-    def readinto(self, buffer) -> int:
-        n = min(len(buffer), self.size - self.position)
-        buffer[:n] = b" " * n
-        self.position += n
-        self.read_bytes += n
-        return n
 
 
 def _routes(app):
@@ -55,7 +28,7 @@ def _routes(app):
 def test_every_route_refuses_a_big_body_unread_unless_it_takes_uploads(app, client):
     uploads = []
     for method, path, takes_uploads in _routes(app):
-        body = CountingBody(TWO_MB)
+        body = UnreadBody(TWO_MB)
         response = client.open(
             path, method=method, input_stream=body, content_type="application/json"
         )
@@ -81,7 +54,7 @@ def test_every_route_refuses_a_big_body_unread_unless_it_takes_uploads(app, clie
 
 
 def test_healthz_refuses_a_big_body_before_reading_it(client):
-    body = CountingBody(40 * 1024 * 1024)
+    body = UnreadBody(40 * 1024 * 1024)
     response = client.get("/healthz", input_stream=body, content_type="application/json")
     assert response.status_code == 413 and body.read_bytes == 0
 
@@ -96,7 +69,7 @@ def test_a_body_under_the_limit_is_read_as_usual(app, client, world, login_as):
 
 def test_a_chunked_body_without_a_length_is_cut_off_at_the_limit(client, world, login_as):
     login_as("inspector")
-    body = CountingBody(TWO_MB)
+    body = UnreadBody(TWO_MB)
     response = client.post(
         "/api/v1/factories",
         input_stream=body,

@@ -18,7 +18,7 @@ import pytest
 from photos import fixtures
 from photos.fixtures import GREEN, GREY, RED, close_to, corner_colours, jpeg_header, jpeg_segments
 from PIL import Image
-from support import SHARED_PHOTOS
+from support import SHARED_PHOTOS, UnreadBody
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -290,37 +290,6 @@ def test_a_missing_photo_field_and_a_hostile_filename_are_handled(app, finding, 
 # ---------------------------------------------------------------- a 100 MB body
 
 
-class EndlessZeros(io.RawIOBase):
-    """A request body of ``size`` zero bytes that is never held in memory; counts what the
-    server reads (seeking is only there for the test client to measure its length)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.position = 0
-        self.read_bytes = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
-        self.position = max(0, min(self.size, base + offset))
-        return self.position
-
-    def readinto(self, buffer) -> int:
-        n = min(len(buffer), self.size - self.position)
-        buffer[:n] = b"\x00" * n
-        self.position += n
-        self.read_bytes += n
-        return n
-
-
 @pytest.fixture
 def photo_urls(app, world, finding):
     """Every photo upload route of the JSON API, with a record of factory A to post to."""
@@ -347,7 +316,7 @@ def test_a_100_mb_body_is_refused_with_413_without_being_read(app, photo_urls, c
     size = 100 * 1024 * 1024
     assert size > app.config["MAX_CONTENT_LENGTH"]
     for url in photo_urls:
-        body = EndlessZeros(size)
+        body = UnreadBody(size, b"\x00")
 
         response = bounded(
             lambda url=url, body=body: client.post(
