@@ -30,12 +30,14 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # Debian packages the app and its tests use: a CJK font for PDFs and charts, HarfBuzz's subsetter
-# (WeasyPrint embeds only the glyphs a PDF uses), Chromium for the browser tests. Installed only when missing (needs root, as on the CI and developer machines).
+# (WeasyPrint embeds only the glyphs a PDF uses), Chromium for the browser tests, nginx for the
+# buffering front of `make run`. Installed only when missing (needs root, as on the CI and developer machines).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || missing="$$missing nginx"; \
 	ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || missing="$$missing libharfbuzz-subset0"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
@@ -51,12 +53,12 @@ i18n-extract: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* __pycache__' --no-location --sort-output --no-wrap -o $(VENV)/messages.pot .
 	$(BIN)/pybabel update -i $(VENV)/messages.pot -d inspect_app/translations --ignore-obsolete --no-fuzzy-matching --no-wrap
 
-run: install translations
+# The production layout on one machine: nginx buffering in front of gunicorn (and a job worker
+# when INSPECT_REDIS_URL is set), one command; inspect_app/serve.py says why.
+run: install translations system-deps
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	INSPECT_COOKIE_SECURE=$${INSPECT_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 3 --timeout 120 \
-	  --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/python -m inspect_app.serve --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(BIN)/ruff check .
