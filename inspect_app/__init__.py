@@ -55,6 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    from . import observability
+
+    observability.init_app(app)  # first of the request hooks: every answer gets its id, timed
     _register_request_hooks(app)
     from . import assets, compression, sqlcount
 

@@ -106,4 +106,10 @@ def from_environment(instance_path: Path) -> dict:
         # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, the
         # headers are ignored, as anyone could send them).
         "TRUSTED_PROXIES": _integer("INSPECT_TRUSTED_PROXIES", 0),
+        # What operators see (inspect_app/observability.py): "json" logs, the app's own access
+        # log (on with JSON logs; gunicorn writes one otherwise), /metrics's bearer token.
+        "LOG_FORMAT": (env("INSPECT_LOG_FORMAT") or "text").strip().lower(),
+        "LOG_LEVEL": (env("INSPECT_LOG_LEVEL") or "INFO").strip().upper(),
+        "ACCESS_LOG": _flag("INSPECT_ACCESS_LOG", env("INSPECT_LOG_FORMAT") == "json"),
+        "METRICS_TOKEN": env("INSPECT_METRICS_TOKEN") or None,
     }

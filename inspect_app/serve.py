@@ -103,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     app_host, app_port = ("127.0.0.1", free_port()) if nginx else (args.host, args.port)
     if nginx:
         env["INSPECT_TRUSTED_PROXIES"] = "1"  # nginx, and only nginx, sets X-Forwarded-*
+    # One metrics registry for all gunicorn workers and the job worker (observability.py).
+    metrics_dir = args.instance.resolve() / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    access_log = [] if env.get("INSPECT_LOG_FORMAT") == "json" else ["--access-logfile", "-"]
     try:
         gunicorn = start(
             "gunicorn",
@@ -114,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.timeout),
                 "--bind",
                 f"{app_host}:{app_port}",
-                "--access-logfile",
-                "-",
+                *access_log,
                 "--chdir",
                 str(PROJECT_ROOT),
                 "wsgi:app",

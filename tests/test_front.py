@@ -145,6 +145,14 @@ def test_the_app_is_reached_only_through_the_front(tmp_path):
         assert b"server: nginx" in head
         # Had the app trusted the client's X-Forwarded-Proto, it would send HSTS.
         assert b"strict-transport-security" not in head
+        # Every gunicorn worker counts into one registry (PROMETHEUS_MULTIPROC_DIR).
+        metrics = http(
+            port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=20
+        )
+        assert metrics.startswith(b"HTTP/1.1 200")
+        assert (
+            b'inspect_http_requests_total{method="GET",route="/login",status="200"} 1.0' in metrics
+        )
         conf = (tmp_path / "front" / "nginx.conf").read_text()
         assert "proxy_request_buffering on;" in conf and "X-Forwarded-For $remote_addr" in conf
     finally:

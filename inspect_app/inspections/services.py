@@ -24,6 +24,7 @@ from ..errors import Conflict, DomainError, check_version
 from ..extensions import MAX_ID, db, local_today, utcnow
 from ..factories.models import Factory
 from ..factories.services import scope_clause
+from ..observability import count_answer
 from ..permissions import (
     can_edit_inspection,
     can_start_inspection,
@@ -462,6 +463,7 @@ def set_answer(
     if answered_at > utcnow():
         answered_at = utcnow()  # a device clock running fast must not win every future race
     if value is None or value == "":
+        count_answer("cleared")
         return _clear_answer(inspection, item_id=item_id, answered_at=answered_at)
     if item.id in checklist.left_out(profile_of(inspection.factory)):
         raise DomainError(
@@ -507,7 +509,10 @@ def set_answer(
         )
     )
     db.session.expire(inspection, ["answers"])
-    return _stored_answer(inspection, item_id)
+    stored = _stored_answer(inspection, item_id)
+    kept = stored is not None and stored.answered_at == answered_at and stored.value == value
+    count_answer("stored" if kept else "older_kept")
+    return stored
 
 
 def _dialect_insert(model):

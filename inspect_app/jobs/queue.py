@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask, abort, current_app
 
 from ..extensions import db, utcnow
+from ..observability import observe_job
 from ..storage import delete_after_commit, get_storage
 from .models import Job, JobStatus
 
@@ -211,10 +212,12 @@ def run_job(job_id: int) -> JobStatus | None:
         key = task.run(job)
     except Exception as error:
         db.session.rollback()
+        observe_job(job.kind, "failed", time.perf_counter() - started)
         log.exception("Job %s (%s #%s) failed", job_id, job.kind, job.subject_id)
         _finish(job_id, JobStatus.FAILED, error=f"{type(error).__name__}: {error}"[:500])
         return JobStatus.FAILED
     db.session.rollback()  # whatever the task read: the outcome is written on its own
+    observe_job(job.kind, "done", time.perf_counter() - started)
     log.info("Job %s (%s #%s) done in %.2f s", job_id, job.kind, job.subject_id,
              time.perf_counter() - started)  # fmt: skip
     if not _finish(job_id, JobStatus.DONE, result_key=key):
