@@ -48,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
     from . import jobs
 
     jobs.init_app(app)  # heavy work: in-process threads, or Redis and `flask worker`
+    from . import cache
+
+    cache.init_app(app)  # rendered charts: Redis shared by every server, or in-process
 
     _trust_proxies(app)
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added

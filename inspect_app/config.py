@@ -100,6 +100,8 @@ def from_environment(instance_path: Path) -> dict:
         # else on a small thread pool in each app process.
         "REDIS_URL": env("INSPECT_REDIS_URL") or None,
         "JOBS_QUEUE": env("INSPECT_JOBS_QUEUE") or "inspect",
+        # Rendered charts in Redis (with INSPECT_REDIS_URL) under this prefix, shared by servers.
+        "CACHE_PREFIX": env("INSPECT_CACHE_PREFIX") or "inspect:cache:",
         "JOB_THREADS": _integer("INSPECT_JOB_THREADS", 2),
         "PDF_WAIT_SECONDS": _integer("INSPECT_PDF_WAIT_SECONDS", 20),
         "COMPRESS_RESPONSES": _flag("INSPECT_COMPRESS", True),

@@ -4,7 +4,7 @@ SVG keeps text as text (svg.fonttype "none") so Chinese labels are drawn by the 
 fonts; its font-family is the app's CSS font stack. PNG (for PDFs) is drawn with a CJK font
 found through matplotlib's font manager, falling back to DejaVu Sans (with a warning in the
 log) when none is installed. Rendering holds a lock because matplotlib's rc settings are
-process-wide; a cached chart costs a dictionary lookup.
+process-wide. Rendered charts are kept in the shared cache (inspect_app/cache.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import logging
 import re
 import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 
+from ..cache import get_cache
 from . import charts, queries
 
 if TYPE_CHECKING:  # matplotlib is imported where a chart is drawn, not with the app
@@ -230,47 +230,6 @@ def _is_month(value) -> bool:
 # ---------------------------------------------------------------- cache
 
 
-class ChartCache:
-    """A small in-process LRU of rendered charts; keys carry the data version, so a change
-    to the data makes a new key and stale entries simply age out."""
-
-    def __init__(self, size: int = 256):
-        self.size = size
-        self._items: OrderedDict[tuple, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: tuple) -> bytes | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
-            else:
-                self.misses += 1
-            return value
-
-    def put(self, key: tuple, value: bytes) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.hits = self.misses = 0
-
-
-def chart_cache() -> ChartCache:
-    """The app's chart cache (one per app, so tests with fresh databases never share it)."""
-    from flask import current_app
-
-    return current_app.extensions.setdefault("progress_chart_cache", ChartCache())
-
-
 def cache_key(factory_id: int, name: str, fmt: str, lang: str, stamp: str) -> tuple:
     return (factory_id, name, fmt, lang, stamp, CHART_REVISION)
 
@@ -281,8 +240,8 @@ def etag(key: tuple) -> str:
 
 def cached_chart(factory_id: int, name: str, fmt: str, lang: str, stamp: str) -> tuple[bytes, bool]:
     """The chart's bytes and whether they came from the cache."""
-    key = cache_key(factory_id, name, fmt, lang, stamp)
-    cache = chart_cache()
+    key = "chart:" + etag(cache_key(factory_id, name, fmt, lang, stamp))
+    cache = get_cache()  # shared by every app server when Redis is configured
     body = cache.get(key)
     if body is not None:
         return body, True
