@@ -290,6 +290,10 @@ def move(action_id: int):
     action = services.get_action_or_404(action_id, current_user)
     target = request.form.get("to", "")
     back = url_for("actions.show", action_id=action.id)
+    if request.form.get("client_id") and action.status.value == target:
+        # A move kept on a phone and sent again after its answer was lost: already made.
+        flash(_("“%(title)s” is now: %(status)s.", title=action.title, status=action.status.label))
+        return redirect(next_or(back))
     try:
         services.move(action, to=target, by=current_user, note=request.form.get("note", ""))
     except DomainError as error:
@@ -350,6 +354,7 @@ def add_photo(action_id: int):
         kind=kind,
         caption=request.form.get("caption", ""),
         action_id=action.id,
+        client_id=request.form.get("client_id") or None,  # a phone's retry stores it once
     )
     db.session.commit()
     flash(_("Photo added."), "success")

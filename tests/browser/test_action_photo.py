@@ -49,8 +49,8 @@ def test_committee_picks_previews_and_uploads_the_after_photo(app, live_server, 
     field.screenshot(path=str(ARTIFACTS / "action-after-photo-390x844.png"))
 
     field.locator("xpath=ancestor::form").locator("button[type=submit]").click()
-    page.wait_for_url(lambda url: url.endswith("#photos"))
-    assert "Photo added." in page.content()
+    page.locator(".flash", has_text="Photo added.").wait_for()  # the page, loaded again
+    assert page.url.endswith("#photos")
     with app.app_context():
         [saved] = db.session.scalars(sa.select(Photo).where(Photo.action_id == action_id)).all()
         assert saved.kind is PhotoKind.AFTER

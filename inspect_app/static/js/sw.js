@@ -1,6 +1,7 @@
 // The app's service worker (served at /sw.js, so its scope is the whole site). While online it
 // keeps what an inspector needs for the coming visits (the offline kit: start page, factories,
-// start forms, checklists, drafts, recent reports — the list comes from /offline/kit.json), so
+// start forms, checklists, drafts, recent reports — the list comes from /offline/kit.json; and
+// each action page once opened, for the committee's phones), so
 // that with no network those pages open from the device; a page not kept answers with a small
 // offline page that lists what is. The form keeps unsent changes in IndexedDB. The API is
 // never cached.
@@ -14,7 +15,7 @@ var PAGES = "inspect-pages-v1";
 var ASSETS = "inspect-assets-v1";
 var META = "/offline/kit-meta";
 var FORM_PAGE = /^\/inspections\/\d+$/;
-var KEPT = /^\/(|offline|factories|factories\/\d+|inspections|inspections\/new|inspections\/\d+(\/report)?|checklists|checklists\/[\w-]+)$/;
+var KEPT = /^\/(|offline|factories|factories\/\d+|inspections|inspections\/new|inspections\/\d+(\/report)?|checklists|checklists\/[\w-]+|actions\/\d+)$/;
 var THUMB = /^\/photos\/\d+\/thumb$/;
 var FRESH = 15 * 60 * 1000; // the kit is fetched again after this long (or on "Refresh now")
 var PRECACHE = [
@@ -25,6 +26,8 @@ var PRECACHE = [
   "/static/js/device.js",
   "/static/js/device-work.js",
   "/static/js/inspection-form.js",
+  "/static/js/outbox.js",
+  "/static/js/photo-pick.js",
   "/static/img/icon.svg",
 ];
 var NETWORK_WAIT = 8000;
