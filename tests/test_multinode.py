@@ -133,14 +133,16 @@ def call(server: Server, token: str, method: str, path: str, body=None, headers=
         return error.code, dict(error.headers), error.read()
 
 
+def new_finding(server: Server, token: str, inspection_id: int, title: str) -> int:
+    path = f"/api/v1/inspections/{inspection_id}/findings"
+    status, _, body = call(server, token, "POST", path, {"title": title})
+    assert status == 201, body
+    return json.loads(body)["id"]
+
+
 def test_a_photo_uploaded_through_one_server_is_served_by_the_other(deployment, make_inspection):
     a, b, token = deployment["a"], deployment["b"], deployment["token"]
-    inspection_id = make_inspection(kind="score_visit")
-    status, _, body = call(
-        a, token, "POST", f"/api/v1/inspections/{inspection_id}/findings", {"title": "Belt"}
-    )
-    assert status == 201, body
-    finding_id = json.loads(body)["id"]
+    finding_id = new_finding(a, token, make_inspection(kind="score_visit"), "Belt")
     boundary = "multinode-boundary"
     photo = fixtures.oriented_jpeg(1)
     form = (
@@ -181,11 +183,7 @@ def test_a_chart_drawn_on_one_server_is_shared_and_fresh_on_the_other(
     assert same == drawn
 
     # A write through A (an action for the factory) changes the chart on B at once.
-    inspection_id = make_inspection(kind="score_visit")
-    status, _, body = call(
-        a, token, "POST", f"/api/v1/inspections/{inspection_id}/findings", {"title": "Dust"}
-    )
-    finding_id = json.loads(body)["id"]
+    finding_id = new_finding(a, token, make_inspection(kind="score_visit"), "Dust")
     status, _, body = call(
         a, token, "POST", f"/api/v1/findings/{finding_id}/actions", {"title": "Fit a hood"}
     )

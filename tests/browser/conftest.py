@@ -7,7 +7,11 @@ import shutil
 import threading
 
 import pytest
-from support import REPO
+from support import REPO, sign_in
+from test_progress import _action
+
+from inspect_app.actions.models import ActionStatus as S
+from inspect_app.extensions import db, local_today
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,3 +50,30 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def open_action(app, live_server, browser, world):
+    """Builder: an action in progress of factory A, open on the committee member's phone
+    (390x844) in `locale`; returns (context, page, action_id). Fails on any page error."""
+    opened = []
+
+    def open_it(locale: str = "zh-CN"):
+        with app.app_context():
+            today = local_today()
+            action = _action(world.a.id, today, [(today, S.OPEN, S.IN_PROGRESS)])
+            db.session.commit()
+            action_id = action.id
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale=locale)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        sign_in(page, live_server, world.users["committee"].username)
+        page.goto(f"{live_server}/actions/{action_id}")
+        opened.append((context, errors))
+        return context, page, action_id
+
+    yield open_it
+    for context, errors in opened:
+        assert not errors, errors
+        context.close()

@@ -6,29 +6,17 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from photo_files import jpeg_with_gps
-from support import REPO, sign_in
-from test_progress import _action
+from support import REPO
 
-from inspect_app.actions.models import ActionStatus as S
-from inspect_app.extensions import db, local_today
+from inspect_app.extensions import db
 from inspect_app.photos.models import Photo, PhotoKind
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
 
 
-def test_committee_picks_previews_and_uploads_the_after_photo(app, live_server, browser, world):
-    with app.app_context():
-        today = local_today()
-        action = _action(world.a.id, today, [(today, S.OPEN, S.IN_PROGRESS)])
-        db.session.commit()
-        action_id = action.id
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, live_server, world.users["committee"].username)
-    page.goto(f"{live_server}/actions/{action_id}")
+def test_committee_picks_previews_and_uploads_the_after_photo(app, open_action):
+    _context, page, action_id = open_action("en-US")
 
     field = page.locator("#photo-after").locator("xpath=..")
     camera = field.locator("[data-pick=camera]")
@@ -54,5 +42,3 @@ def test_committee_picks_previews_and_uploads_the_after_photo(app, live_server, 
     with app.app_context():
         [saved] = db.session.scalars(sa.select(Photo).where(Photo.action_id == action_id)).all()
         assert saved.kind is PhotoKind.AFTER
-    assert not errors, errors
-    context.close()

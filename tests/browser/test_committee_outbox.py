@@ -7,33 +7,18 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from photo_files import jpeg_with_gps
-from support import sign_in
-from test_progress import _action
 
 from inspect_app.actions.models import Action
 from inspect_app.actions.models import ActionStatus as S
-from inspect_app.extensions import db, local_today
+from inspect_app.extensions import db
 from inspect_app.photos.models import Photo, PhotoKind
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def phone(app, live_server, browser, world):
-    with app.app_context():
-        today = local_today()
-        action = _action(world.a.id, today, [(today, S.OPEN, S.IN_PROGRESS)])
-        db.session.commit()
-        action_id = action.id
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, live_server, world.users["committee"].username)
-    page.goto(f"{live_server}/actions/{action_id}")
-    yield context, page, action_id
-    assert not errors, errors
-    context.close()
+def phone(open_action):
+    return open_action("zh-CN")
 
 
 def after_photos(app, action_id: int) -> list[Photo]:
