@@ -125,6 +125,7 @@ def import_models() -> None:
     from .actions import models as _actions  # noqa: F401
     from .cases import models as _cases  # noqa: F401
     from .checklists import models as _checklists  # noqa: F401
+    from .documents import models as _documents  # noqa: F401
     from .factories import models as _factories  # noqa: F401
     from .inspections import models as _inspections  # noqa: F401
     from .jobs import models as _jobs  # noqa: F401
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .cases.views import bp as cases_bp
     from .checklists.views import bp as checklists_bp
+    from .documents.views import bp as documents_bp
     from .factories.kpi_views import bp as kpis_bp
     from .factories.views import bp as factories_bp
     from .inspections.views import bp as inspections_bp
@@ -176,6 +178,7 @@ def _register_blueprints(app: Flask) -> None:
         inspections_bp,
         photos_bp,
         actions_bp,
+        documents_bp,
         cases_bp,
         kpis_bp,
         progress_bp,

@@ -11,10 +11,12 @@ def register(app: Flask) -> None:
     from .backup import backup_cli
     from .checklists.cli import checklists_cli
     from .demo import demo_cli
+    from .documents.cli import documents_cli
     from .factories.cli import regions_cli
     from .jobs.worker import worker_command
     from .storage.cli import storage_cli
 
-    for group in (users_cli, regions_cli, checklists_cli, demo_cli, backup_cli, storage_cli):
+    for group in (users_cli, regions_cli, checklists_cli, demo_cli, backup_cli, storage_cli,
+                  documents_cli):  # fmt: skip
         app.cli.add_command(group)
     app.cli.add_command(worker_command)

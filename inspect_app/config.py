@@ -104,6 +104,11 @@ def from_environment(instance_path: Path) -> dict:
         "CACHE_PREFIX": env("INSPECT_CACHE_PREFIX") or "inspect:cache:",
         "JOB_THREADS": _integer("INSPECT_JOB_THREADS", 2),
         "PDF_WAIT_SECONDS": _integer("INSPECT_PDF_WAIT_SECONDS", 20),
+        # Days an order to rectify gives per hazard by grade (the inspector may change each).
+        "DEADLINE_DAYS": {
+            "general": _integer("INSPECT_DEADLINE_DAYS_GENERAL", 15),
+            "major": _integer("INSPECT_DEADLINE_DAYS_MAJOR", 30),
+        },
         "COMPRESS_RESPONSES": _flag("INSPECT_COMPRESS", True),
         # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, the
         # headers are ignored, as anyone could send them).

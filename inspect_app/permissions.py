@@ -221,3 +221,26 @@ def _case_photo_check(user: User, photo):
 
 
 PHOTO_OWNER_CHECKS.append(_case_photo_check)
+
+
+# ---------------------------------------------------------------- enforcement documents
+
+#: Roles that see enforcement documents at all; trainers never do (403).
+DOCUMENT_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR, Role.COMMITTEE})
+
+
+def can_use_documents(user: User) -> bool:
+    return user.role in DOCUMENT_ROLES
+
+
+def can_view_document(user: User, document) -> bool:
+    """Whoever sees the inspection sees its documents; a committee only the issued ones
+    (and those a correction superseded), never a draft."""
+    if not can_use_documents(user) or not can_view_inspection(user, document.inspection):
+        return False
+    return user.role is not Role.COMMITTEE or not document.is_draft
+
+
+def can_write_documents(user: User, inspection) -> bool:
+    """Inspectors of the factory's region (and admins) draft, edit and issue documents."""
+    return user.role in (Role.ADMIN, Role.INSPECTOR) and can_view_factory(user, inspection.factory)

@@ -130,6 +130,7 @@ def _writes(doc: dict) -> list[tuple[str, str, dict]]:
 def records(app, world, make_inspection):
     """A draft inspection with a finding whose action was verified and promoted to a case."""
     draft_id = make_inspection(kind="score_visit")
+    enforcement_id = make_inspection(kind="enforcement")
     with app.app_context():
         inspector = db.session.get(User, world.users["inspector"].id)
         draft = inspection_services.get_inspection_or_404(draft_id, inspector)
@@ -140,8 +141,10 @@ def records(app, world, make_inspection):
             action_services.move(action, to=status, by=inspector)
         open_action = action_services.create_from_finding(finding, by=inspector)
         case = case_services.promote(finding, by=inspector)
+        document_id = _draft_document(enforcement_id, inspector)
         db.session.commit()
         return {
+            "document_id": document_id,
             "factory_id": world.a.id,
             "inspection_id": draft_id,
             "item_id": item_id,
@@ -150,6 +153,20 @@ def records(app, world, make_inspection):
             "case_id": case.id,
             "month": "2026-01",
         }
+
+
+def _draft_document(inspection_id: int, inspector) -> int:
+    """A draft order to rectify of a submitted enforcement inspection (its wording is PATCHed)."""
+    from inspect_app.documents import services as document_services
+    from inspect_app.inspections.models import Inspection, InspectionStatus
+
+    inspection = db.session.get(Inspection, inspection_id)
+    inspection_services.add_finding(inspection, by=inspector, title="皮带轮无防护罩")
+    inspection.status = InspectionStatus.SUBMITTED
+    document = document_services.create_draft(
+        inspection, by=inspector, doc_type="rectification_order"
+    )
+    return document.id
 
 
 def _send(client, method: str, url: str, body, wrong: list[str]) -> None:

@@ -117,7 +117,37 @@ def _build_params(world, app, make_inspection) -> dict[str, object]:
         "month": "2026-01",  # a KPI month
         **values,
         **_case_params(world, app, make_inspection),
+        "document_id": _document_id(world, app, make_inspection),
     }
+
+
+def _document_id(world, app, make_inspection) -> int:
+    """An issued order to rectify of a submitted enforcement inspection of factory A (the
+    committee reads it; a draft it would not see)."""
+    from support import region
+
+    from inspect_app.accounts.models import User
+    from inspect_app.documents import services as document_services
+    from inspect_app.extensions import db, utcnow
+    from inspect_app.inspections import services as inspection_services
+    from inspect_app.inspections.models import InspectionStatus
+
+    inspection_id = make_inspection(kind="enforcement")
+    with app.app_context():
+        inspector = db.session.get(User, world.users["inspector"].id)
+        inspection = inspection_services.get_inspection_or_404(inspection_id, inspector)
+        inspection_services.add_finding(inspection, by=inspector, title="皮带轮无防护罩")
+        inspection.status, inspection.submitted_at = InspectionStatus.SUBMITTED, utcnow()
+        if not document_services.authority_for(inspection.factory):
+            document_services.set_authority(
+                region("500112"), name="渝北区应急管理局", prefix="渝北应急"
+            )
+        document = document_services.create_draft(
+            inspection, by=inspector, doc_type="rectification_order"
+        )
+        document_services.issue(document, by=inspector)
+        db.session.commit()
+        return document.id
 
 
 def _case_params(world, app, make_inspection) -> dict[str, int]:

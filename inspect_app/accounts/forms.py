@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from .models import ROLE_LABELS, Role
+from .models import CERTIFICATE_MAX, ROLE_LABELS, Role
 
 
 class LoginForm(FlaskForm):
@@ -58,6 +58,11 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=_role_choices)
     factory_id = SelectField(_l("Factory (committee members)"), coerce=int, validate_choice=False)
     region_ids = SelectMultipleField(_l("Regions (inspectors)"), coerce=int, validate_choice=False)
+    certificate_number = StringField(
+        _l("Law-enforcement certificate number (inspectors)"),
+        validators=[Optional(), Length(max=CERTIFICATE_MAX)],
+        description=_l("Printed with the inspector's name on issued documents."),
+    )
     password = PasswordField(
         _l("Password"),
         validators=[Optional(), Length(min=10, max=200)],

@@ -15,6 +15,7 @@ from ..audit import Audited
 from ..extensions import db, str_enum, utcnow
 
 TOKEN_NAME_MAX = 80  # an API token's label (`users token --name`)
+CERTIFICATE_MAX = 40  # an inspector's law-enforcement certificate number
 
 
 class Role(StrEnum):
@@ -64,6 +65,8 @@ class User(Audited, db.Model):
         sa.ForeignKey("factories.id", ondelete="RESTRICT"), index=True
     )
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    #: An inspector's law-enforcement certificate number (执法证号), printed on documents.
+    certificate_number: Mapped[str] = mapped_column(sa.String(CERTIFICATE_MAX), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()

@@ -271,6 +271,7 @@ def create_user(
     regions: list[Region] | None = None,
     region_names: list[str] | None = None,
     locale: str | None = None,
+    certificate_number: str = "",
 ) -> User:
     """Create a user with a role; inspectors need regions, committee members one factory."""
     role = Role(role)
@@ -296,6 +297,7 @@ def create_user(
         role=role,
         factory_id=factory.id if (factory and role is Role.COMMITTEE) else None,
         locale=locale,
+        certificate_number=certificate_number.strip(),
     )
     user.set_password(password)
     if role is Role.INSPECTOR:
@@ -314,11 +316,14 @@ def update_user(
     factory: Factory | None,
     regions: list[Region],
     password: str | None = None,
+    certificate_number: str | None = None,
 ) -> User:
     """Change a user's role, scope or status; deactivation signs them out everywhere."""
     role = Role(role)
     _check_role_scope(role, factory, regions)
     user.display_name = display_name.strip()
+    if certificate_number is not None:
+        user.certificate_number = certificate_number.strip()
     user.role = role
     user.factory_id = factory.id if (factory and role is Role.COMMITTEE) else None
     user.regions = regions if role is Role.INSPECTOR else []

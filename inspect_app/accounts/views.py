@@ -225,6 +225,7 @@ def create_user():
                     display_name=form.display_name.data or "",
                     factory=factory,
                     regions=regions,
+                    certificate_number=form.certificate_number.data or "",
                 )
             except DomainError as error:
                 _show_errors(form, error)
@@ -260,6 +261,7 @@ def edit_user(user_id: int):
                 factory=factory,
                 regions=regions,
                 password=form.password.data or None,
+                certificate_number=form.certificate_number.data or "",
             )
         except DomainError as error:
             _show_errors(form, error)

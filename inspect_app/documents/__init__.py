@@ -1,0 +1,1 @@
+"""Enforcement documents (执法文书): generated from a submitted inspection, issued with a number."""
