@@ -156,6 +156,31 @@ EXTRA_STEPS: list = [demo_story.load_story]
 EXTRA_STEPS.append(cases_demo.load_demo_cases)  # after the story: its best actions as cases
 
 
+#: Issuing authorities of the demo regions, and the demo inspectors' certificate numbers.
+AUTHORITIES = [
+    ("500112", "重庆市渝北区应急管理局", "渝北应急"),
+    ("500113", "重庆市巴南区应急管理局", "巴南应急"),
+    ("441900", "东莞市应急管理局", "东莞应急"),
+]
+CERTIFICATES = {"inspector": "50011220180031", "inspector2": "50011220190107"}
+
+
+def load_authorities(context: dict) -> None:
+    """Name the demo regions' issuing authorities; give the demo inspectors certificates."""
+    from .documents import services as document_services
+
+    regions = {r.code: r for r in db.session.scalars(sa.select(Region))}
+    for code, name, prefix in AUTHORITIES:
+        document_services.set_authority(regions[code], name=name, prefix=prefix)
+    for username, number in CERTIFICATES.items():
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is not None and not user.certificate_number:
+            user.certificate_number = number
+
+
+EXTRA_STEPS.insert(0, load_authorities)
+
+
 def load_demo(progress=None) -> dict:
     """Load everything; safe to run again (nothing is duplicated). `progress(n)` is called as
     the demo factories' histories are written (one per factory)."""
