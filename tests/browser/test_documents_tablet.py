@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from browser.test_touch_targets import _TOO_SMALL, MIN, VIEWPORTS
 from support import sign_in
 from test_documents import PREFIX, authority, submitted  # noqa: F401  (fixtures)
-from test_touch_targets import _TOO_SMALL, MIN, VIEWPORTS
 
 from inspect_app.extensions import local_today
 
