@@ -124,7 +124,6 @@ def _build_params(world, app, make_inspection) -> dict[str, object]:
 def _document_id(world, app, make_inspection) -> int:
     """An issued order to rectify of a submitted enforcement inspection of factory A (the
     committee reads it; a draft it would not see)."""
-    from support import region
 
     from inspect_app.accounts.models import User
     from inspect_app.documents import services as document_services
@@ -138,10 +137,9 @@ def _document_id(world, app, make_inspection) -> int:
         inspection = inspection_services.get_inspection_or_404(inspection_id, inspector)
         inspection_services.add_finding(inspection, by=inspector, title="皮带轮无防护罩")
         inspection.status, inspection.submitted_at = InspectionStatus.SUBMITTED, utcnow()
+        home = inspection.factory.region  # factory A's, or B's for tests/test_isolation.py
         if not document_services.authority_for(inspection.factory):
-            document_services.set_authority(
-                region("500112"), name="渝北区应急管理局", prefix="渝北应急"
-            )
+            document_services.set_authority(home, name=f"{home.name_zh}应急局", prefix=home.code)
         document = document_services.create_draft(
             inspection, by=inspector, doc_type="rectification_order"
         )

@@ -414,13 +414,13 @@ def test_the_inspector_drafts_rewords_and_issues_on_the_report_page(
 def test_admins_set_an_authority_on_the_page_and_with_the_cli(client, login_as, runner, app):
     login_as("admin")
     with app.app_context():
-        jiangbei = region("500105").id if region("500105") else region("500112").id
+        banan = region("500113").id
     response = client.post(
         "/admin/authorities",
-        data={"region_id": jiangbei, "name": "区应急管理局", "prefix": "区应急"},
+        data={"region_id": banan, "name": "重庆市巴南区应急管理局", "prefix": "巴南应急"},
     )
     assert response.status_code == 302
-    assert "区应急管理局" in client.get("/admin/authorities").get_data(as_text=True)
+    assert "重庆市巴南区应急管理局" in client.get("/admin/authorities").get_data(as_text=True)
 
     result = runner.invoke(
         args=[

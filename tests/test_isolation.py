@@ -40,6 +40,7 @@ RECORD_PARAMS = {
     "case_photo_id",
     "user_id",
     "job_id",
+    "document_id",
 }
 #: Path parameters that name no record of their own (a checklist, an item of the inspection in
 #: the same URL, a photo size, a chart, a KPI month): filled as the authorization matrix does.

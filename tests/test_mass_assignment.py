@@ -32,12 +32,14 @@ from inspect_app.actions.models import Action, ActionStatus
 from inspect_app.api.openapi import document
 from inspect_app.cases import services as case_services
 from inspect_app.cases.models import Case
+from inspect_app.documents import services as document_services
+from inspect_app.documents.models import Document
 from inspect_app.extensions import db
 from inspect_app.factories import kpis, uscc
 from inspect_app.factories.cli import load_regions
 from inspect_app.factories.models import Factory, KpiRecord, Sector
 from inspect_app.inspections import services as inspection_services
-from inspect_app.inspections.models import Answer, Finding, Inspection
+from inspect_app.inspections.models import Answer, Finding, Inspection, InspectionStatus
 from inspect_app.jobs.models import Job
 from inspect_app.photos import services as photo_services
 from inspect_app.photos.models import Photo
@@ -210,8 +212,18 @@ def ids(ma_app) -> dict[str, int]:
             io.BytesIO(jpeg_with_gps()), factory_id=a.id, by_id=inspector.id, finding_id=finding.id
         )
         kpis.save_kpis(a, month=date(2026, 1, 1), by=committee, accidents=1)
+        enforcement = inspection_services.start_inspection(
+            by=inspector, factory=a, checklist="machine-guarding", kind="enforcement"
+        )
+        inspection_services.add_finding(enforcement, by=inspector, title="皮带轮无防护罩")
+        enforcement.status = InspectionStatus.SUBMITTED
+        order = document_services.create_draft(
+            enforcement, by=inspector, doc_type="rectification_order"
+        )
         db.session.commit()
         return {
+            "enforcement": enforcement.id,
+            "document": order.id,
             "a": a.id,
             "b": b.id,
             "admin": admin.id,
@@ -234,6 +246,11 @@ def login(app, username: str):
     response = client.post("/login", data={"username": username, "password": PASSWORD})
     assert response.status_code == 302
     return client
+
+
+def _content(app, document_id: int) -> dict:
+    with app.app_context():
+        return db.session.get(Document, document_id).content
 
 
 def current_version(app, model, row_id: int) -> int:
@@ -319,6 +336,20 @@ JSON_WRITES = {
         Job,
     ),
     "update case": ("trainer", "patch", "/cases/{case_id}", "/api/v1/cases/{case}", Case),
+    "draft document": (
+        "inspector",
+        "post",
+        "/inspections/{inspection_id}/documents",
+        "/api/v1/inspections/{enforcement}/documents",
+        Document,
+    ),
+    "reword document": (
+        "inspector",
+        "patch",
+        "/documents/{document_id}",
+        "/api/v1/documents/{document}",
+        Document,
+    ),
 }
 
 
@@ -355,6 +386,11 @@ def valid_body(name: str, app, ids: dict) -> dict:
         },
         "enter kpis": {"accidents": 1},
         "promote case": {"finding_id": ids["finding"]},
+        "draft document": {"type": "onsite_record"},
+        "reword document": {
+            "content": _content(app, ids["document"]),
+            "version": current_version(app, Document, ids["document"]),
+        },
         "ask for the report pdf": {"lang": "en"},
         "update case": {"title_en": "Guard", "version": current_version(app, Case, ids["case"])},
     }
