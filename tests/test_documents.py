@@ -441,6 +441,23 @@ def test_admins_set_an_authority_on_the_page_and_with_the_cli(client, login_as, 
     assert _as(app, login_as, "inspector").get("/admin/authorities").status_code == 403
 
 
+def test_a_prefix_another_region_numbers_with_is_refused_on_the_field(
+    client, login_as, app, authority
+):
+    """Two authorities with one prefix would give the same numbers: refused, nothing changed."""
+    login_as("admin")
+    with app.app_context():
+        banan = region("500113").id
+    response = client.post(
+        "/admin/authorities",
+        data={"region_id": banan, "name": "重庆市巴南区应急管理局", "prefix": PREFIX},
+    )
+    assert response.status_code == 422
+    assert "already numbers with this prefix" in response.get_data(as_text=True)
+    with app.app_context():
+        assert [a.region.code for a in services.list_authorities()] == ["500112"]
+
+
 def test_admins_record_an_inspectors_certificate_number(client, login_as, world, app):
     login_as("admin")
     user_id = world.users["inspector"].id

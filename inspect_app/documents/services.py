@@ -46,6 +46,17 @@ def set_authority(region: Region, *, name: str, prefix: str) -> IssuingAuthority
             _("Give the authority's name and its number prefix."),
             fields={k: _("Required.") for k, v in (("name", name), ("prefix", prefix)) if not v},
         )
+    taken = db.session.scalar(
+        sa.select(IssuingAuthority).where(
+            IssuingAuthority.prefix == prefix, IssuingAuthority.region_id != region.id
+        )
+    )
+    if taken is not None:  # two authorities' numbers would collide
+        message = _(
+            "Another region's authority (%(name)s) already numbers with this prefix.",
+            name=taken.name,
+        )
+        raise DomainError(message, fields={"prefix": message})
     authority = db.session.scalar(
         sa.select(IssuingAuthority).where(IssuingAuthority.region_id == region.id)
     )
