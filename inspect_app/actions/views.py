@@ -182,6 +182,9 @@ def new_from_finding(finding_id: int):
     form = ActionForm()
     if request.method == "GET":
         form.title.data = finding.title
+        # Issue 17: "Use this idea" beside a problem answer brings a case's idea along.
+        idea = request.args.get("description", "").strip()
+        form.description.data = idea[: services.TEXT_LIMITS["description"]] or None
     elif "title" not in request.form:  # the one-tap button on the report
         action = services.create_from_finding(
             finding, by=current_user, client_id=request.form.get("client_id")

@@ -738,6 +738,42 @@ def library(user: User, filters: CaseFilters) -> sa.Select:
     return stmt.order_by(first_drafts, Case.published_at.desc(), Case.id.desc())
 
 
+#: At most this many cases are offered beside a problem answer in the inspection form.
+PRACTICE_LIMIT = 3
+
+
+def good_practice(
+    user: User, *, checklist_slug: str, item_id: str, areas: list[str], limit: int = PRACTICE_LIMIT
+) -> list[Case]:
+    """Published cases to learn from beside a problem answer, in one query: the cases the user
+    may see in the library about the same checklist item (same checklist, same item id) first,
+    then about the same hazard area; within each, the cheapest first (no cost known: last),
+    then the newest. Drafts and cases out of the user's sight never show."""
+    ref = item_ref(checklist_slug, item_id)
+    area_match = [
+        sa.cast(Case.areas, sa.Text).like(f'%"{area}"%') for area in areas if area in known_areas()
+    ]
+    same_item = Case.checklist_item == ref
+    return list(
+        db.session.scalars(
+            sa.select(Case)
+            .where(
+                visible_clause(user),
+                Case.status == CaseStatus.PUBLISHED,
+                sa.or_(same_item, *area_match),
+            )
+            .order_by(
+                sa.case((same_item, 0), else_=1),
+                sa.case((Case.cost.is_(None), 1), else_=0),
+                Case.cost,
+                Case.published_at.desc(),
+                Case.id.desc(),
+            )
+            .limit(limit)
+        )
+    )
+
+
 def chosen_cases(user: User, ids: list[int]) -> list[Case]:
     """The cases picked for a presentation or handout, in the order given; 404 if any is not
     one the user may see (so that a draft's existence does not leak)."""

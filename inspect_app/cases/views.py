@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -205,6 +206,73 @@ def show_case(case_id: int):
         editable=can_edit_case(current_user, case),
         copyable=can_copy_case(current_user, case),
     )
+
+
+def practice_json(case: Case, lang: str, ref: str) -> dict:
+    """A case as good practice beside a problem answer: what the library's card shows of it
+    (sector and city, never the factory), its idea in words, and a before and an after
+    thumbnail."""
+    befores, afters = services.before_photos(case), services.after_photos(case)
+    idea = services.text(case, "idea", lang)[0] or services.text(case, "change", lang)[0]
+    return {
+        "id": case.id,
+        "title": services.title(case, lang),
+        "idea": idea or services.title(case, lang),
+        "sector": services.sector_label(case),
+        "city": services.city(case, lang),
+        "areas": services.area_labels(case, lang),
+        "cost": format_cost(case.cost),
+        "same_item": case.checklist_item == ref,
+        "before": services.photo_url(befores[0], "thumb") if befores else None,
+        "after": services.photo_url(afters[0], "thumb") if afters else None,
+    }
+
+
+@bp.get("/inspections/<int:inspection_id>/practice/<item_id>")
+@login_required
+def practice(inspection_id: int, item_id: str):
+    """Good practice at hand, as JSON: the form asks for it when an item is answered as a
+    problem (not with the page: it stays light), and the service worker keeps the answer for
+    working without network."""
+    from sqlalchemy.orm import lazyload
+
+    from ..checklists.services import item_ref
+    from ..inspections.models import Inspection
+    from ..inspections.services import ANSWERS_ONLY, checklist_of, get_inspection_or_404
+
+    inspection = get_inspection_or_404(
+        inspection_id, current_user, options=(*ANSWERS_ONLY, lazyload(Inspection.answers))
+    )
+    checklist = checklist_of(inspection)
+    if not checklist.knows(item_id):
+        abort(404)
+    slug = inspection.checklist_version.slug
+    cases = services.good_practice(
+        current_user,
+        checklist_slug=slug,
+        item_id=item_id,
+        areas=list(checklist.item_of(item_id).areas),
+    )
+    lang, ref = _lang(), item_ref(slug, item_id)
+    response = jsonify(
+        {
+            "cases": [practice_json(case, lang, ref) for case in cases],
+            "new_action": url_for("actions.new_from_finding", finding_id=0).replace("/0/", "/{f}/"),
+            # The words of the box, here rather than in the form's page (it stays light).
+            "t": {
+                "title": _("Good practice from other factories"),
+                "same_item": _("Same checklist item"),
+                "same_area": _("Same hazard area"),
+                "before": _("Before"),
+                "after": _("After"),
+                "cost": _("Cost %(c)s", c="{c}"),
+                "use": _("Use this idea for an action"),
+                "wait": _("Opens once the finding is sent…"),
+            },
+        }
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _form_for(case: Case) -> CaseForm:
