@@ -199,6 +199,8 @@ def show_inspection(inspection_id: int):
 
 
 FORM_ASSETS = ("js/offline-queue.js", "js/inspection-form.js", "css/inspect-form.css")
+#: Loaded by the form when first needed (issue 17), versioned and kept offline with it.
+FORM_ASSETS += ("js/good-practice.js", "css/good-practice.css")
 
 
 def _asset_version() -> str:
@@ -240,16 +242,14 @@ def rating_floor(item) -> dict | None:
 
 
 @bp.app_template_global()
-def photo_rule(item) -> dict | None:
-    """When the form asks for a photo on this item: always, or on the answers that need action
-    (their values, so that the form can say so as soon as one is chosen). None: no photo rule."""
+def photo_rule(item) -> str | None:
+    """When the form asks for a photo on this item: "always", or "on_action" (on the answers
+    that need action: the form's script knows them from the answer buttons). None: no rule."""
     from ..checklists.schema import PhotoRule
 
     if item.photo not in (PhotoRule.ALWAYS, PhotoRule.ON_ACTION):
         return None
-    kind = item.answer_kind
-    problems = [o[0] for o in kind.options() if kind.needs_action(o[0])]
-    return {"rule": item.photo.value, "problems": problems}
+    return item.photo.value
 
 
 @bp.get("/sw.js")

@@ -97,7 +97,6 @@
       at: Date.parse(el.getAttribute("data-at")) || 0,
       noteEl: $(".note textarea", el),
       ph: ph,
-      pv: JSON.parse(el.getAttribute("data-pv") || "[]"),
     };
     it.note = it.noteEl ? it.noteEl.value : "";
     it.value = readValue(it);
@@ -150,6 +149,7 @@
     showValue(it);
     refresh();
     saveAnswer(it, true);
+    practice(it);
   }
 
   function saveAnswer(it, send) {
@@ -247,12 +247,20 @@
     $("#progress-all").textContent = fmt(T.answered, { a: tally.all[0], b: tally.all[1] });
   }
 
+  // A problem answer: one that needs action (a "p" button; on a No / Yes / Priority or a
+  // compliance item, yes, priority or not compliant). The page marks no more than that.
+  function problem(it) {
+    return $$('.ans [aria-pressed="true"]', it.el).some(function (b) {
+      return b.className === "p" || (/k3/.test(b.parentNode.className) && /^(yes|priority|not_compliant)$/.test(b.value));
+    });
+  }
+
   // An answer that needs a photo, without a photographed finding yet, says so at once.
   var shot = {}; // item id → it has a finding with a photo (sent or queued)
   function markPhoto(it) {
     var row = it.ph && $(".ph-row", it.el);
     if (!row) return;
-    var due = it.value != null && (it.ph === "always" || [].concat(it.value).some(function (v) { return it.pv.indexOf(v) >= 0; }));
+    var due = it.ph === "always" ? it.value != null : problem(it);
     row.classList.toggle("is-due", due && !shot[it.id]);
     row.classList.toggle("is-done", !!shot[it.id]);
   }
@@ -340,6 +348,7 @@
     finding(ref).server = json;
     Q.mirror("f:" + ref, { json: json, at: new Date().toISOString() });
     renderFindings();
+    if (going && json.id && json.item_id === going.item) going.go(json.id);
   }
 
   var fform = $("#fd-form");
@@ -633,11 +642,40 @@
       p.ready = shrink(file).then(function (blob) { p.blob = blob; p.url = URL.createObjectURL(blob); });
       return p;
     });
-    var ref = forder.filter(function (r) { return (F[r].server || entriesOf(r).length) && view(r).item_id === it.id; })[0];
+    var ref = itemRef(it.id);
     if (ref) return queueFinding({ ref: ref, base: view(ref), removals: [] }, null, photos);
     var values = presetFinding(it);
     delete values.item_id;
     queueFinding({ ref: null, item_id: it.id }, values, photos);
+  }
+
+  function itemRef(id) {
+    return forder.filter(function (r) { return (F[r].server || entriesOf(r).length) && view(r).item_id === id; })[0];
+  }
+
+  // Issue 17: good practice beside a problem answer. Its script (good-practice.js, lighter
+  // page) comes with the first one; it asks here for the item's finding to raise an action
+  // on: its id now, or once sent (made from the item first if there is none).
+  var gp, going;
+  function practice(it) {
+    var on = problem(it);
+    if (!gp && !on) return;
+    gp = gp || new Promise(function (ok) {
+      var s = document.head.appendChild(h("script", { src: $("script[src*=inspection-form]").src.replace("inspection-form", "good-practice") }));
+      s.onload = ok;
+      s.onerror = function () { gp = null; };
+    });
+    gp.then(function () { window.GoodPractice(it, on, D.urls.page, actOn); });
+  }
+  function actOn(id, go) {
+    var ref = itemRef(id);
+    if (ref && idOf(ref)) return go(idOf(ref));
+    going = { item: id, go: go };
+    if (ref) return Q.flush(true);
+    var v = presetFinding(items[id]);
+    delete v.item_id;
+    busy();
+    queueFinding({ ref: null, item_id: id }, v, []);
   }
 
   // Queue a new finding (or the changes to one) and its photos; `values` null: photos only.

@@ -9,6 +9,8 @@
 //   static files: from the cache first — the form's own carry a version in their URL (?v=…);
 //     the others are refreshed in the background
 //   photo thumbnails: kept after the first view (their keys never change)
+//   good practice beside a problem answer (/inspections/N/practice/ITEM, JSON): network
+//     first, the kept copy without network (kept with the pages: forgotten on sign-out)
 "use strict";
 
 var PAGES = "inspect-pages-v1";
@@ -17,6 +19,7 @@ var META = "/offline/kit-meta";
 var FORM_PAGE = /^\/inspections\/\d+$/;
 var KEPT = /^\/(|offline|factories|factories\/\d+|inspections|inspections\/new|inspections\/\d+(\/report)?|checklists|checklists\/[\w-]+|actions\/\d+)$/;
 var THUMB = /^\/photos\/\d+\/thumb$/;
+var PRACTICE = /^\/inspections\/\d+\/practice\/[^/]+$/;
 var FRESH = 15 * 60 * 1000; // the kit is fetched again after this long (or on "Refresh now")
 var PRECACHE = [
   "/static/css/app.css",
@@ -28,6 +31,8 @@ var PRECACHE = [
   "/static/js/inspection-form.js",
   "/static/js/outbox.js",
   "/static/js/photo-pick.js",
+  "/static/js/good-practice.js",
+  "/static/css/good-practice.css",
   "/static/img/icon.svg",
 ];
 var NETWORK_WAIT = 8000;
@@ -106,7 +111,7 @@ function keptPages() {
       return Promise.all(keys.map(function (k) {
         return cache.match(k).then(function (r) {
           var path = new URL(k.url).pathname;
-          if (!r || path === META) return null;
+          if (!r || path === META || !r.headers.get("X-Kept-At")) return null; // not a page
           return { url: path + new URL(k.url).search, title: decodeURIComponent(r.headers.get("X-Kept-Title") || ""), at: r.headers.get("X-Kept-At") };
         });
       }));
@@ -254,7 +259,22 @@ self.addEventListener("fetch", function (event) {
   }
   if (url.pathname.indexOf("/static/") === 0) event.respondWith(staticFile(request));
   else if (THUMB.test(url.pathname)) event.respondWith(cacheFirst(request, PAGES));
+  else if (PRACTICE.test(url.pathname)) event.respondWith(networkOrKept(request));
 });
+
+// Data the form asks for (not a page): the network's answer is kept; without network, the
+// kept one.
+function networkOrKept(request) {
+  return caches.open(PAGES).then(function (cache) {
+    return fetch(request).then(function (response) {
+      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (response.ok && !response.redirected && json) cache.put(request, response.clone());
+      return response;
+    }, function () {
+      return cache.match(request, { ignoreVary: true }).then(function (kept) { return kept || Response.error(); });
+    });
+  });
+}
 
 self.addEventListener("message", function (event) {
   var data = event.data || {};
