@@ -24,6 +24,26 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO / "test-artifacts"
 
 
+class ReadWholeFiles:
+    """Static files read whole, and closed, before the first byte is sent. Werkzeug's dev server
+    streams a file from disk; when a test ends, the browser drops connections mid-file (the
+    service worker's precache), and a file left open is a ResourceWarning — an error in this
+    suite, at whatever test the garbage collector happens to run in."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        body = self.app(environ, start_response)
+        if not environ.get("PATH_INFO", "").startswith("/static/"):
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+
 @pytest.fixture
 def live_server(app):
     """The test app served on a free port of 127.0.0.1 in a background thread, with CSRF
@@ -31,7 +51,7 @@ def live_server(app):
     from werkzeug.serving import make_server
 
     app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, ReadWholeFiles(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
