@@ -111,6 +111,7 @@ def _build_params(world, app, make_inspection) -> dict[str, object]:
         "user_id": world.users["committee"].id,
         "inspection_id": inspection_id,
         "slug": "machine-guarding",
+        "number": 1,  # its version (a blank form)
         "item_id": item_id,
         "size": "thumb",
         "name": "actions",  # a progress chart

@@ -55,6 +55,7 @@ def test_the_kit_holds_the_inspectors_factories_drafts_checklists_and_reports(
         f"/factories/{a}",
         f"/inspections/new?factory={a}",
         "/checklists/machine-guarding",
+        "/inspections/start/machine-guarding/1",
         f"/inspections/{draft}",
         f"/inspections/{submitted}/report",
     ):
@@ -77,6 +78,50 @@ def test_a_committee_keeps_its_own_factory_only_and_a_trainer_little(client, log
     client.post("/logout")
     login_as("trainer")
     assert client.get("/offline/kit.json").get_json()["pages"] == ["/", "/offline"]
+
+
+def test_a_checklists_blank_form_is_the_tablet_form_with_no_inspection_behind_it(
+    client, login_as, checklists_loaded
+):
+    """What an inspection started with no network opens (offline-draft.js fills it in)."""
+    import json
+    import re
+
+    login_as("inspector")
+    html = client.get("/inspections/start/machine-guarding/1").get_data(as_text=True)
+    form_data = json.loads(re.search(r'id="form-data">(.*?)</script>', html, re.S).group(1))
+    blank = json.loads(re.search(r'id="blank-data">(.*?)</script>', html, re.S).group(1))
+    assert form_data["inspection"] == 0 and form_data["findings"] == []
+    assert form_data["urls"]["answers"] == "/api/v1/inspections/0/answers/"
+    assert blank["create"] == "/api/v1/inspections" and blank["t"]["waiting"]
+    assert html.index("offline-queue.js") < html.index("offline-draft.js")
+    assert html.index("offline-draft.js") < html.index("inspection-form.js")
+    assert 'id="item-guard-01"' in html and 'id="item-prac-04"' in html
+    assert client.get("/inspections/start/machine-guarding/99").status_code == 404
+    assert client.get("/inspections/start/no-such-list/1").status_code == 404
+    client.post("/logout")
+    login_as("trainer")
+    assert client.get("/inspections/start/machine-guarding/1").status_code == 403
+
+
+def test_a_factorys_start_form_carries_what_starting_offline_needs(
+    client, login_as, world, checklists_loaded
+):
+    import json
+    import re
+
+    login_as("inspector")
+    client.post("/language", data={"locale": "zh_CN"})
+    html = client.get(f"/inspections/new?factory={world.a.id}").get_data(as_text=True)
+    data = json.loads(re.search(r'id="offline-start">(.*?)</script>', html, re.S).group(1))
+    assert data["factory"] == {"id": world.a.id, "name": "渝北橡胶厂"}
+    guarding = data["checklists"]["machine-guarding"]
+    assert guarding["version"] == 1 and guarding["form"] == "/inspections/start/machine-guarding/1"
+    assert isinstance(guarding["left_out"], list)
+    assert set(data["kinds"]) == {"enforcement", "score_visit", "self_inspection"}
+    assert "js/offline-start.js" in html
+    # Without a factory there is nothing to start offline from.
+    assert 'id="offline-start"' not in client.get("/inspections/new").get_data(as_text=True)
 
 
 def test_the_kit_and_the_offline_page_need_a_sign_in(client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -164,7 +165,112 @@ def start_inspection():
             db.session.commit()
             return redirect(url_for("inspections.show_inspection", inspection_id=inspection.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("inspections/start_inspection.html", form=form, factory=factory), status
+    return render_template(
+        "inspections/start_inspection.html",
+        form=form,
+        factory=factory,
+        offline_start=_offline_start(factory) if factory is not None else None,
+    ), status
+
+
+def _offline_start(factory: Factory) -> dict:
+    """What the start form needs to start an inspection of this factory with no network
+    (offline-start.js): each checklist's pinned version, its blank form kept by the offline
+    kit, and the items this factory is not asked (the blank form shows them all)."""
+    profile = services.profile_of(factory)
+    checklists = {}
+    for version in checklist_services.latest_versions():
+        definition = checklist_services.definition_of(version)
+        left_out = []
+        for item_id in definition.left_out(profile):
+            left_out.append(item_id)
+            left_out += [sub.id for sub in definition.item(item_id).subitems]
+        checklists[version.slug] = {
+            "version": version.number,
+            "title": version.title_zh if _zh() else version.title_en,
+            "form": url_for("inspections.blank_form", slug=version.slug, number=version.number),
+            "left_out": left_out,
+        }
+    return {
+        "user": current_user.id,
+        "factory": {"id": factory.id, "name": factory.name},
+        "checklists": checklists,
+        "kinds": {kind.value: str(label) for kind, label in KIND_LABELS.items()},
+        "today": local_today().isoformat(),
+        "t": {
+            "not_kept": _(
+                "The form of this checklist is not kept on this device. Start the inspection "
+                "when the network is back, or refresh the offline kit first."
+            ),
+            "other_factory": _(
+                "With no network, an inspection can only be started from its factory's page."
+            ),
+            "no_storage": _("This device cannot keep an inspection started offline."),
+            "start_label": _("Start of the inspection"),
+            "missing": _(
+                "Choose the checklist, the kind of inspection and a date not in the future."
+            ),
+        },
+    }
+
+
+@bp.get("/inspections/start/<slug>/<int:number>")
+@login_required
+def blank_form(slug: str, number: int):
+    """The form of a checklist version with no inspection behind it yet: the offline kit
+    keeps one per checklist, and an inspection started with no network opens it
+    (offline-draft.js fills in the factory and sends the start first, once online)."""
+    if current_user.role is Role.TRAINER:
+        abort(403)
+    version = checklist_services.get_version_or_404(slug, number)
+    checklist = checklist_services.definition_of(version)
+    blank = SimpleNamespace(
+        id=0,
+        version=1,
+        factory=SimpleNamespace(name="…"),
+        inspected_on=local_today(),
+        kind=next(iter(KIND_LABELS)),
+        checklist_version=version,
+        inspectors=[],
+        committee_members=[],
+        findings=[],
+        good_points="",
+        answer_map=dict,
+    )
+    return render_template(
+        "inspections/fill.html",
+        inspection=blank,
+        checklist=checklist,
+        answers={},
+        previous={},
+        open_findings={},
+        areas=checklist.area_catalogue,
+        numbers=item_numbers(checklist),
+        profile=None,
+        sources=SOURCE_LABELS,
+        source_values=list(FindingSource),
+        grades=list(Grade),
+        kinds=KIND_LABELS,
+        risk_bands=current_app.config["RISK_BANDS"],
+        text_limits={"title": services.TITLE_MAX, **services.FINDING_TEXT_LIMITS},
+        form_findings=[],
+        rendered_at=utcnow().isoformat() + "Z",
+        asset_version=_asset_version(),
+        blank={
+            "create": url_for("api.create_inspection"),
+            "t": {
+                "not_here": _(
+                    "This inspection is not kept on this device: it was started on another "
+                    "device, or already sent. Open it from the home page or the inspection list."
+                ),
+                "waiting": _(
+                    "Started on this device with no network: it is created on the server as soon "
+                    "as the network is back, then your answers follow."
+                ),
+                "opening": _("Sent to the server. Opening the inspection's form…"),
+            },
+        },
+    )
 
 
 @bp.get("/inspections/<int:inspection_id>")

@@ -34,7 +34,8 @@ KIT_REPORTS = 20
 def kit_urls(user: User) -> list[str]:
     """The pages a device keeps while online so that the coming visits work without network:
     the start page, the factories in the user's scope (list, page, start form), the checklists
-    they may use, their drafts and the recent reports. Bounded queries, whatever the scope."""
+    they may use and their blank forms (to start an inspection offline), their drafts and the
+    recent reports. Bounded queries, whatever the scope."""
     urls = [url_for("main.home"), url_for("offline.available")]
     if user.role is Role.TRAINER:
         return urls
@@ -51,9 +52,12 @@ def kit_urls(user: User) -> list[str]:
         urls.append(url_for("factories.show_factory", factory_id=factory_id))
         urls.append(url_for("inspections.start_inspection", factory=factory_id))
     urls.append(url_for("checklists.list_checklists"))
+    latest = checklist_services.latest_versions()
+    urls += [url_for("checklists.show_checklist", slug=version.slug) for version in latest]
+    # The blank form of each checklist: an inspection started with no network opens it.
     urls += [
-        url_for("checklists.show_checklist", slug=version.slug)
-        for version in checklist_services.latest_versions()
+        url_for("inspections.blank_form", slug=version.slug, number=version.number)
+        for version in latest
     ]
     if user.role in (Role.ADMIN, Role.INSPECTOR):
         urls += [

@@ -25,6 +25,8 @@ SHARED_ASSETS = (
     "js/offline-queue.js",
     "js/device.js",
     "js/device-work.js",
+    "js/offline-start.js",
+    "js/offline-draft.js",
 )
 
 
@@ -133,6 +135,7 @@ def device_work_strings() -> dict:
             for count in (1, 2)
         ],
         "all_sent": _("Everything sent"),
+        "started_offline": _("Started on this device with no network: not on the server yet"),
         "inspection": _("Inspection %(id)s", id="{id}"),
         "exported": _(
             "Saved as %(name)s. Keep the file until the work is imported.", name="{name}"

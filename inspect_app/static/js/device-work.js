@@ -46,7 +46,23 @@
     }).then(function (rows) { return rows.filter(Boolean); }, function () { return []; });
   }
 
-  // Drafts kept on this device and inspections with unsent changes, with their counts.
+  // Inspections started on this device with no network (offline-start.js keeps a record of
+  // each until the server's form of it opens).
+  function startedHere() {
+    var records = [];
+    for (var index = 0; index < localStorage.length; index++) {
+      var key = localStorage.key(index);
+      if (key.indexOf("inspect-start:") !== 0) continue;
+      try {
+        var record = JSON.parse(localStorage.getItem(key));
+        if (record && record.user === K.user) records.push(record);
+      } catch (error) { /* not ours to read */ }
+    }
+    return records;
+  }
+
+  // Drafts kept on this device, inspections started on it offline and inspections with
+  // unsent changes, with their counts.
   function renderWork(el) {
     return Promise.all([K.unsent(), kept()]).then(function (got) {
       var by = {};
@@ -59,16 +75,23 @@
         var m = FORM_PAGE.exec(p.url);
         if (m) of(Number(m[1])).title = p.title;
       });
+      startedHere().forEach(function (record) {
+        var row = of(record.server_id || record.client_id);
+        row.title = record.factory.name + " · " + record.checklist_title + " · " + record.inspected_on;
+        row.started = !record.server_id;
+        row.href = record.server_id ? "/inspections/" + record.server_id : record.form + "?draft=" + record.client_id;
+      });
       got[0].forEach(function (e) { of(e.insp)[e.status === "pending" ? "pending" : "refused"]++; });
       var list = $("ul", el);
       list.textContent = "";
       order.forEach(function (id) {
         var w = by[id];
         var state = w.refused ? fmt(T.refused, { n: w.refused }) : w.pending ? fmt(T.changes, { n: w.pending }) : T.all_sent;
-        list.appendChild(h("li", { "data-inspection": id, "data-unsent": w.pending + w.refused },
-          h("a", { class: "rowlink", href: "/inspections/" + id, text: w.title || fmt(T.inspection, { id: id }) }),
+        list.appendChild(h("li", { "data-inspection": id, "data-unsent": w.pending + w.refused, "data-started-offline": w.started },
+          h("a", { class: "rowlink", href: w.href || "/inspections/" + id, text: w.title || fmt(T.inspection, { id: id }) }),
           h("div", { class: w.pending + w.refused ? "" : "muted" },
-            h("span", { class: "badge badge-" + (w.refused ? "danger" : w.pending ? "warn" : "ok"), text: (w.refused || w.pending ? "⚠ " : "✓ ") + state }))));
+            h("span", { class: "badge badge-" + (w.refused ? "danger" : w.pending ? "warn" : "ok"), text: (w.refused || w.pending ? "⚠ " : "✓ ") + state }),
+            w.started && h("span", { class: "hint", text: " " + T.started_offline }))));
       });
       var n = got[0].length;
       $(".device-none", el).hidden = order.length > 0;

@@ -866,9 +866,10 @@
 
   function describe(e) {
     var title = { t: e.ref && F[e.ref] ? view(e.ref).title : "" };
-    return e.type === "answer" ? fmt(T.answer_of, { n: numberOf(e.item) }) : e.type === "good" ? T.good_points
+    // A change made elsewhere (starting an inspection offline) carries its own label.
+    return e.label || (e.type === "answer" ? fmt(T.answer_of, { n: numberOf(e.item) }) : e.type === "good" ? T.good_points
       : e.type === "fcreate" ? fmt(T.finding_new, title) : e.type === "fupdate" ? fmt(T.finding_edit, title)
-        : e.type === "photo" ? fmt(T.photo_for, title) : T.photo_delete;
+        : e.type === "photo" ? fmt(T.photo_for, title) : T.photo_delete);
   }
 
   // What the server refused, field by field ("Note: At most 2000 characters."), for the user to fix.

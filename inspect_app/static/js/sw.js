@@ -1,9 +1,10 @@
 // The app's service worker (served at /sw.js, so its scope is the whole site). While online it
 // keeps what an inspector needs for the coming visits (the offline kit: start page, factories,
-// start forms, checklists, drafts, recent reports — the list comes from /offline/kit.json; and
-// each action page once opened, for the committee's phones), so
-// that with no network those pages open from the device; a page not kept answers with a small
-// offline page that lists what is. The form keeps unsent changes in IndexedDB. The API is
+// start forms, checklists and their blank forms, drafts, recent reports — the list comes from
+// /offline/kit.json; and each action page once opened, for the committee's phones), so that with
+// no network those pages open from the device (an inspection started offline opens its
+// checklist's blank form, kept once whatever ?draft= it names); a page not kept answers with a
+// small offline page that lists what is. The form keeps unsent changes in IndexedDB. The API is
 // never cached.
 //   kept pages: network first, the kept copy when the network fails (or is too slow)
 //   static files: from the cache first — the form's own carry a version in their URL (?v=…);
@@ -17,7 +18,9 @@ var PAGES = "inspect-pages-v1";
 var ASSETS = "inspect-assets-v1";
 var META = "/offline/kit-meta";
 var FORM_PAGE = /^\/inspections\/\d+$/;
-var KEPT = /^\/(|offline|factories|factories\/\d+|inspections|inspections\/new|inspections\/\d+(\/report)?|checklists|checklists\/[\w-]+|actions\/\d+)$/;
+// A checklist's blank form, for inspections started with no network (?draft=<client id>).
+var BLANK_FORM = /^\/inspections\/start\/[\w-]+\/\d+$/;
+var KEPT = /^\/(|offline|factories|factories\/\d+|inspections|inspections\/new|inspections\/\d+(\/report)?|inspections\/start\/[\w-]+\/\d+|checklists|checklists\/[\w-]+|actions\/\d+)$/;
 var THUMB = /^\/photos\/\d+\/thumb$/;
 var PRACTICE = /^\/inspections\/\d+\/practice\/[^/]+$/;
 var FRESH = 15 * 60 * 1000; // the kit is fetched again after this long (or on "Refresh now")
@@ -33,6 +36,8 @@ var PRECACHE = [
   "/static/js/photo-pick.js",
   "/static/js/good-practice.js",
   "/static/css/good-practice.css",
+  "/static/js/offline-start.js",
+  "/static/js/offline-draft.js",
   "/static/img/icon.svg",
 ];
 var NETWORK_WAIT = 8000;
@@ -55,7 +60,7 @@ self.addEventListener("activate", function (event) {
 function keyOf(url) {
   url = new URL(url, self.location.href);
   if (!KEPT.test(url.pathname)) return null;
-  if (!url.search) return url.pathname;
+  if (!url.search || BLANK_FORM.test(url.pathname)) return url.pathname;
   return url.pathname === "/inspections/new" && /^\?factory=\d+$/.test(url.search) ? url.pathname + url.search : null;
 }
 
