@@ -124,6 +124,22 @@ def test_a_factorys_start_form_carries_what_starting_offline_needs(
     assert 'id="offline-start"' not in client.get("/inspections/new").get_data(as_text=True)
 
 
+def test_a_submitted_inspections_report_says_so_to_the_service_worker(
+    app, client, login_as, make_inspection
+):
+    inspection_id = make_inspection()
+    login_as("inspector")
+    marker = f'<meta name="inspection-submitted" content="{inspection_id}">'
+    assert marker not in client.get(f"/inspections/{inspection_id}/report").get_data(as_text=True)
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        inspection.status, inspection.submitted_at = InspectionStatus.SUBMITTED, utcnow()
+        db.session.commit()
+    assert marker in client.get(f"/inspections/{inspection_id}/report").get_data(as_text=True)
+    script = client.get("/sw.js").get_data(as_text=True)
+    assert 'name="inspection-submitted"' in script and "X-Kept-Submitted" in script
+
+
 def test_the_kit_and_the_offline_page_need_a_sign_in(client):
     for url in ("/offline/kit.json", "/offline"):
         response = client.get(url)

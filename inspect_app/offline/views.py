@@ -27,6 +27,7 @@ SHARED_ASSETS = (
     "js/device-work.js",
     "js/offline-start.js",
     "js/offline-draft.js",
+    "css/submitted-form.css",
 )
 
 

@@ -2,7 +2,7 @@
 signal: the kept start form starts it on the tablet, the checklist's blank form (kept by the
 offline kit) takes the answers and a finding, a reload without network keeps them, and once
 the network is back the start goes first, exactly once — even when its reply is lost — and the
-answers follow on the server's inspection."""
+answers follow on the server's inspection. A submitted inspection's kept form opens read-only."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from support import sign_in
 
-from inspect_app.extensions import db
-from inspect_app.inspections.models import Answer, Finding, Inspection
+from inspect_app.extensions import db, utcnow
+from inspect_app.inspections.models import Answer, Finding, Inspection, InspectionStatus
 
 pytestmark = pytest.mark.browser
 
@@ -137,5 +137,43 @@ def test_an_inspection_started_offline_arrives_once_with_exactly_its_answers(
     page.goto(live_server + "/")
     page.wait_for_selector(f"#device-work li[data-inspection='{inspection.id}']")
     assert page.locator(f"#device-work li[data-inspection='{client_id}']").count() == 0
+    assert not errors, errors
+    context.close()
+
+
+def test_a_submitted_inspections_kept_form_opens_read_only_offline(
+    app, live_server, browser, world, make_inspection
+):
+    inspection_id = make_inspection(checklist="machine-guarding", kind="self_inspection")
+    context = _tablet(browser)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, live_server, world.users["inspector"].username)
+    page.goto(f"{live_server}/inspections/{inspection_id}")
+    page.wait_for_selector("html[data-offline-ready='1']", timeout=15000)
+    _answer(page, "guard-01", "yes")
+    page.wait_for_selector("#save-state[data-state=saved]")
+
+    # Submitted (on another device); this tablet sees its report while online.
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        inspection.status = InspectionStatus.SUBMITTED  # its checks are tested elsewhere
+        inspection.submitted_at = utcnow()
+        db.session.commit()
+    page.goto(f"{live_server}/inspections/{inspection_id}")
+    page.wait_for_url(f"**/inspections/{inspection_id}/report")
+
+    # Offline, the kept form opens read-only: it says so, and nothing can be changed.
+    context.set_offline(True)
+    page.goto(f"{live_server}/inspections/{inspection_id}")
+    note = page.locator("#submitted-note")
+    note.wait_for()
+    assert "已提交" in note.inner_text()
+    assert page.locator("#item-guard-01 .ans button[value=yes]").is_visible()
+    assert not page.locator("#item-guard-01 .ans button[value=no]").is_visible()
+    assert page.locator(".addf:visible, #add-free:visible, .review:visible").count() == 0
+    assert page.evaluate("document.querySelector('.fill-main').inert")
+    page.wait_for_selector("#save-state[data-state=saved]")
     assert not errors, errors
     context.close()

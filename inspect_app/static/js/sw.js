@@ -4,7 +4,8 @@
 // /offline/kit.json; and each action page once opened, for the committee's phones), so that with
 // no network those pages open from the device (an inspection started offline opens its
 // checklist's blank form, kept once whatever ?draft= it names); a page not kept answers with a
-// small offline page that lists what is. The form keeps unsent changes in IndexedDB. The API is
+// small offline page that lists what is. A kept form whose inspection was submitted since (its
+// report, seen online, says so) opens read-only. The form keeps unsent changes in IndexedDB. The API is
 // never cached.
 //   kept pages: network first, the kept copy when the network fails (or is too slow)
 //   static files: from the cache first — the form's own carry a version in their URL (?v=…);
@@ -21,6 +22,8 @@ var FORM_PAGE = /^\/inspections\/\d+$/;
 // A checklist's blank form, for inspections started with no network (?draft=<client id>).
 var BLANK_FORM = /^\/inspections\/start\/[\w-]+\/\d+$/;
 var KEPT = /^\/(|offline|factories|factories\/\d+|inspections|inspections\/new|inspections\/\d+(\/report)?|inspections\/start\/[\w-]+\/\d+|checklists|checklists\/[\w-]+|actions\/\d+)$/;
+// A report page names its inspection when it was submitted: its kept form then opens read-only.
+var SUBMITTED = /<meta name="inspection-submitted" content="(\d+)">/;
 var THUMB = /^\/photos\/\d+\/thumb$/;
 var PRACTICE = /^\/inspections\/\d+\/practice\/[^/]+$/;
 var FRESH = 15 * 60 * 1000; // the kit is fetched again after this long (or on "Refresh now")
@@ -38,6 +41,7 @@ var PRECACHE = [
   "/static/css/good-practice.css",
   "/static/js/offline-start.js",
   "/static/js/offline-draft.js",
+  "/static/css/submitted-form.css",
   "/static/img/icon.svg",
 ];
 var NETWORK_WAIT = 8000;
@@ -78,7 +82,39 @@ function keep(cache, key, response) {
     var headers = new Headers(response.headers);
     headers.set("X-Kept-Title", encodeURIComponent(title));
     headers.set("X-Kept-At", new Date().toISOString());
-    return cache.put(key, new Response(html, { status: response.status, headers: headers }));
+    var submitted = SUBMITTED.exec(html);
+    return cache.put(key, new Response(html, { status: response.status, headers: headers })).then(function () {
+      if (submitted) return markSubmitted(cache, "/inspections/" + submitted[1]);
+    });
+  });
+}
+
+// The kept form of an inspection submitted since (seen on its report) says so: it opens
+// read-only offline, instead of taking changes the server would refuse.
+function markSubmitted(cache, formUrl) {
+  return cache.match(formUrl).then(function (kept) {
+    if (!kept || kept.headers.get("X-Kept-Submitted")) return;
+    var headers = new Headers(kept.headers);
+    headers.set("X-Kept-Submitted", new Date().toISOString());
+    return kept.text().then(function (html) {
+      return cache.put(formUrl, new Response(html, { status: kept.status, headers: headers }));
+    });
+  });
+}
+
+// A submitted inspection's kept form, read-only: a note (in the page's language) with a link
+// to its report, the form's controls hidden (submitted-form.css) and its answers inert.
+function readOnly(kept, formUrl) {
+  return kept.text().then(function (html) {
+    var chinese = /<html lang="zh-CN"/.test(html);
+    var text = chinese ? "此检查已提交，只能查看，不能再修改。" : "This inspection was submitted: it is read-only.";
+    var link = chinese ? "查看报告" : "Open the report";
+    var banner = '<p class="flash flash-info" id="submitted-note" role="status">' + esc(text) +
+      ' <a href="' + formUrl + '/report">' + esc(link) + "</a></p>";
+    html = html.replace('<div class="fill" id="fill">', banner + '<div class="fill is-submitted" id="fill">')
+      .replace('<div class="fill-main">', '<div class="fill-main" inert>')
+      .replace("</head>", '<link rel="stylesheet" href="/static/css/submitted-form.css">\n</head>');
+    return new Response(html, { status: kept.status, headers: kept.headers });
   });
 }
 
@@ -96,7 +132,10 @@ function fetchAndKeep(request, key) {
 
 function networkFirst(request, key) {
   var network = fetchAndKeep(request, key);
-  var kept = caches.open(PAGES).then(function (cache) { return cache.match(key, { ignoreVary: true }); });
+  var kept = caches.open(PAGES).then(function (cache) { return cache.match(key, { ignoreVary: true }); })
+    .then(function (response) {
+      return response && response.headers.get("X-Kept-Submitted") ? readOnly(response, key) : response;
+    });
   return new Promise(function (resolve) {
     var done = false;
     var finish = function (response) { if (!done && response) { done = true; resolve(response); } };
@@ -196,7 +235,14 @@ function fill(cache, old, data) {
     });
     return step.then(function () {
       var gone = ((old && old.pages) || []).filter(function (url) { return kept.indexOf(url) < 0; });
-      return Promise.all(gone.map(function (url) { return cache.delete(url); }));
+      return Promise.all(gone.map(function (url) {
+        // A form submitted since stays (read-only) while its report is kept.
+        return cache.match(url).then(function (page) {
+          var submitted = page && page.headers.get("X-Kept-Submitted") && kept.indexOf(url + "/report") >= 0;
+          if (submitted) kept.push(url);
+          else return cache.delete(url);
+        });
+      }));
     }).then(function () {
       var meta = { user: kit.user, ok: true, refreshed_at: new Date().toISOString(), pages: kept };
       return cache.put(META, new Response(JSON.stringify(meta), { headers: { "Content-Type": "application/json" } }))
