@@ -76,6 +76,8 @@
   });
   formData.inspection = record.server_id || clientId;
   formData.urls.page = location.pathname + location.search;
+  // Signing in again (the session expired) comes back here, not to inspection 0.
+  formData.urls.login = formData.urls.login.replace(/next=[^&]*/, "next=" + encodeURIComponent(formData.urls.page));
   formDataElement.textContent = JSON.stringify(formData);
   if (!record.server_id) note(blank.t.waiting);
 
