@@ -382,3 +382,99 @@ def test_a_visit_with_full_size_photos_is_not_refused_for_its_size(
     assert response.status_code == 200
     assert html.count('data-outcome="applied"') == 5
     assert _held(app, inspection_id)["photos"] == 1
+
+
+def _started_offline(world, client_id: str = "5b0c4a8e-0000-4000-8000-0000000000s1") -> dict:
+    """What "Export unsent work" writes for an inspection started on the tablet offline: its
+    start first, then its changes naming it by its client id (offline-start.js)."""
+    inspector = world.users["inspector"].id
+    return {
+        "format": "inspect-unsent-work",
+        "version": 1,
+        "exported_at": "2026-12-07T06:00:00.000Z",
+        "user": inspector,
+        "entries": [
+            {
+                "seq": 1,
+                "insp": client_id,
+                "type": "icreate",
+                "key": "i:" + client_id,
+                "payload": {
+                    "client_id": client_id,
+                    "factory_id": world.a.id,
+                    "checklist": "machine-guarding",
+                    "checklist_version": 1,
+                    "kind": "self_inspection",
+                    "inspector_ids": [inspector],
+                    "committee_member_ids": [],
+                },
+            },
+            {
+                "seq": 2,
+                "insp": client_id,
+                "type": "answer",
+                "item": "guard-01",
+                "payload": {"value": "yes", "note": "", "answered_at": "2026-12-07T05:50:00Z"},
+            },
+        ],
+    }
+
+
+def _offline_starts(app, world) -> list[tuple[str, int, dict]]:
+    import sqlalchemy as sa
+
+    from inspect_app.inspections.models import Answer
+
+    with app.app_context():
+        inspections = db.session.scalars(
+            sa.select(Inspection).where(Inspection.factory_id == world.a.id)
+        ).all()
+        return [
+            (
+                i.client_id,
+                i.created_by_id,
+                {
+                    a.item_id: a.value
+                    for a in db.session.scalars(
+                        sa.select(Answer).where(Answer.inspection_id == i.id)
+                    )
+                },
+            )
+            for i in inspections
+        ]
+
+
+def test_an_inspection_started_offline_imports_once_and_the_tablets_queue_finds_it(
+    app, client, login_as, world, checklists_loaded
+):
+    document = _started_offline(world)
+    client_id = document["entries"][0]["insp"]
+    login_as("inspector")
+    first = _import(client, document).get_data(as_text=True)
+    assert first.count('data-outcome="applied"') == 2, first
+    again = _import(client, document).get_data(as_text=True)
+    assert again.count('data-outcome="unchanged"') == 2, again
+    inspector = world.users["inspector"].id
+    assert _offline_starts(app, world) == [(client_id, inspector, {"guard-01": "yes"})]
+    # The tablet's queue then sends its start: the same inspection, not a second one.
+    replay = client.post("/api/v1/inspections", json=document["entries"][0]["payload"])
+    assert replay.status_code == 200
+    assert len(_offline_starts(app, world)) == 1
+
+
+def test_an_admin_imports_an_inspectors_offline_start_as_theirs_and_no_one_else_may(
+    app, client, login_as, world, checklists_loaded
+):
+    document = _started_offline(world)
+    login_as("inspector_b")
+    refused = _import(client, document).get_data(as_text=True)
+    assert refused.count('data-outcome="refused"') == 2, refused
+    assert _offline_starts(app, world) == []
+    client.post("/logout")
+    login_as("admin")
+    applied = _import(client, document).get_data(as_text=True)
+    assert applied.count('data-outcome="applied"') == 2, applied
+    inspector = world.users["inspector"].id
+    assert _offline_starts(app, world) == [
+        (document["entries"][0]["insp"], inspector, {"guard-01": "yes"})
+    ]

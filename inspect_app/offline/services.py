@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from ..factories.models import Factory
 from ..factories.services import scope_clause
 from ..inspections import services as inspection_services
 from ..inspections.models import Answer, Finding, Inspection, InspectionStatus
-from ..permissions import can_edit_inspection, can_view_inspection
+from ..permissions import can_edit_inspection, can_start_inspection, can_view_inspection
 from ..photos import services as photo_services
 from ..photos.models import Photo
 
@@ -128,21 +128,77 @@ def import_unsent(document: dict, *, by: User) -> list[ImportLine]:
     """Apply the changes of an exported queue in their order, each on its own: a change the
     server already holds (imported before, or sent by the device since) changes nothing, one
     that cannot be applied is refused with the reason and the others still go in. Everything
-    is checked against `by`'s scope and rights, as if they had sent the change."""
+    is checked against `by`'s scope and rights, as if they had sent the change.
+
+    An inspection started on the device with no network comes first as its start ("icreate"),
+    and its changes name it by its client id: the start is made (or found) as the device's
+    user made it, so that the device's own queue later finds the same inspection."""
     lines = []
+    device_user = document.get("user")
+    device_user = device_user if isinstance(device_user, int) and 0 < device_user <= MAX_ID else 0
     for number, entry in enumerate(document["entries"], start=1):
         entry = entry if isinstance(entry, dict) else {}
         inspection_id = entry.get("insp")
+        client_id = inspection_id if isinstance(inspection_id, str) else None
         if not isinstance(inspection_id, int) or not 0 < inspection_id <= MAX_ID:
             inspection_id = None
         what = _describe(entry)
         try:
             with db.session.begin_nested():
-                outcome = _apply(entry, inspection_id, by)
+                if entry.get("type") == "icreate":
+                    outcome, inspection_id = _apply_start(entry, device_user, by)
+                else:
+                    if client_id:
+                        inspection_id = _started_offline(client_id, device_user)
+                    outcome = _apply(entry, inspection_id, by)
             lines.append(ImportLine(number, inspection_id, what, outcome))
         except DomainError as error:
             lines.append(ImportLine(number, inspection_id, what, Outcome.REFUSED, error.message))
     return lines
+
+
+def _started_offline(client_id: str, device_user: int) -> int | None:
+    """The server's id of an inspection a device started offline, by its client id."""
+    user = db.session.get(User, device_user) if device_user else None
+    inspection = inspection_services.started_by(user, client_id[:64]) if user else None
+    if inspection is None:
+        raise NotFound(_("The inspection this change belongs to was not started on the server."))
+    return inspection.id
+
+
+def _apply_start(entry: dict, device_user: int, by: User) -> tuple[Outcome, int]:
+    """Start (or find) an inspection a device started offline, as its user did."""
+    user = db.session.get(User, device_user) if device_user else None
+    if user is None or (user.id != by.id and by.role is not Role.ADMIN):
+        raise Forbidden(
+            _("Only an administrator or the person who started it can import this inspection.")
+        )
+    payload = entry.get("payload") if isinstance(entry.get("payload"), dict) else {}
+    factory_id = payload.get("factory_id")
+    known = isinstance(factory_id, int) and 0 < factory_id <= MAX_ID
+    factory = db.session.get(Factory, factory_id) if known else None
+    kind = str(payload.get("kind") or "")
+    if factory is None or not can_start_inspection(user, factory, kind):
+        raise Forbidden(_("This inspection cannot be started in that factory."))
+    try:
+        inspected_on = date.fromisoformat(str(payload.get("inspected_on") or ""))
+    except ValueError:
+        inspected_on = None
+    version = payload.get("checklist_version")
+    inspection, created = inspection_services.start_inspection_once(
+        by=user,
+        factory=factory,
+        checklist=str(payload.get("checklist") or ""),
+        kind=kind,
+        inspected_on=inspected_on,
+        inspector_ids=[i for i in payload.get("inspector_ids") or () if isinstance(i, int)],
+        committee_member_ids=[
+            i for i in payload.get("committee_member_ids") or () if isinstance(i, int)
+        ],
+        client_id=str(payload.get("client_id") or entry.get("insp") or "")[:64] or None,
+        checklist_version=version if isinstance(version, int) else None,
+    )
+    return (Outcome.APPLIED if created else Outcome.UNCHANGED), inspection.id
 
 
 def _describe(entry: dict) -> str:
@@ -152,6 +208,7 @@ def _describe(entry: dict) -> str:
     payload = entry.get("payload") if isinstance(entry.get("payload"), dict) else {}
     title = str(payload.get("title") or "")[:200]
     return {
+        "icreate": _("Start of the inspection"),
         "good": _("Good points seen"),
         "fcreate": _("New finding “%(title)s”", title=title),
         "fupdate": _("Change to a finding"),
