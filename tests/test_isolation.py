@@ -45,7 +45,7 @@ RECORD_PARAMS = {
 #: Path parameters that name no record of their own (a checklist, an item of the inspection in
 #: the same URL, a photo size, a chart, a KPI month): filled as the authorization matrix does.
 # A token is a person's, not a factory's: test_api_tokens.py checks that nobody else revokes it.
-NEUTRAL_PARAMS = {"slug", "item_id", "size", "name", "month", "token_id"}
+NEUTRAL_PARAMS = {"slug", "number", "item_id", "size", "name", "month", "token_id"}
 #: Tables that signing in writes to; every other table must be unchanged by the attempts.
 SIGN_IN_TABLES = {"users", "user_sessions", "login_attempts", "audit_events", "api_tokens"}
 #: Responses that cannot be searched for text.
