@@ -254,6 +254,19 @@ class AnswerKind:
         """Whether some answer of this kind can need action (for the `on_action` photo rule)."""
         return False
 
+    def ok_value(self) -> str | None:
+        """The one answer meaning "all is well here" ("All OK in this section" gives it): the
+        only option that scores good. None when there is none (numbers, text, an unscored
+        choice) or more than one (a choice with several good options): no answer is implied."""
+        good = [option[0] for option in self.options() if self.score(option[0]) is True]
+        return good[0] if len(good) == 1 else None
+
+    def not_applicable_value(self) -> str | None:
+        """The answer "not applicable" of this item ("This section does not apply" gives it),
+        or None when the item has none."""
+        values = [option[0] for option in self.options() if self.is_not_applicable(option[0])]
+        return values[0] if values else None
+
     def values(self) -> list[str]:
         """Every value this kind's labels may name (options, including "not applicable")."""
         return [option[0] for option in self.options()]

@@ -293,3 +293,60 @@ def test_areas_declared_by_the_checklist_are_scored_after_the_shipped_ones(check
     assert "molten_metal" not in score_by_area(checklist, CLEAN, MACHINERY_SMALL) or (
         score_by_area(checklist, CLEAN, MACHINERY_SMALL)["molten_metal"] == Tally(left_out=1)
     )
+
+
+# ------------------------------------------------------- one tap for a section (issue 14)
+
+
+@pytest.mark.parametrize(
+    ("item_id", "ok", "not_applicable"),
+    [
+        ("gen-01", "no", "na"),  # phrased as a hazard: "no" is its OK answer
+        ("gen-02", "yes", "na"),  # phrased as a requirement
+        ("big-01", "compliant", "not_applicable"),
+        ("pa-01", "no", "na"),
+        ("ch-01", "fixed", "no-machine"),  # the only option that scores good
+        ("nu-01", None, "na"),  # a number has no OK answer
+        ("tx-01", None, "na"),
+    ],
+)
+def test_each_item_knows_its_ok_and_its_not_applicable_answer(
+    checklist: Checklist, item_id, ok, not_applicable
+) -> None:
+    kind = checklist.item(item_id).answer_kind
+    assert kind.ok_value() == ok
+    assert kind.not_applicable_value() == not_applicable
+
+
+def test_no_ok_answer_is_implied_where_there_is_none_or_several() -> None:
+    def choice(*options: str) -> dict:
+        return {"kind": "choice", "options": [{"id": o, "zh": o, "en": o} for o in options]}
+
+    unscored = choice("red", "green")
+    several = choice("a", "b", "c")
+    several["options"][2]["action"] = True
+    without_na = {"kind": "yes_no", "not_applicable": False}
+    checklist = parse_checklist(_one_section(unscored, several, without_na, "propose_action"))
+    kinds = [item.answer_kind for item in checklist.items()]
+    assert [kind.ok_value() for kind in kinds] == [None, None, "yes", "no"]
+    assert [kind.not_applicable_value() for kind in kinds] == [None, None, None, None]
+
+
+def _one_section(*answers) -> str:
+    import json
+
+    items = [
+        {"id": f"q-{n}", "text": {"zh": "问", "en": "Q"}, "answers": a, "areas": ["management"]}
+        for n, a in enumerate(answers, 1)
+    ]
+    return json.dumps(
+        {
+            "id": "one",
+            "title": {"zh": "一", "en": "One"},
+            "description": {"zh": "一", "en": "One"},
+            "kind": "self_inspection",
+            "source": {"zh": "测试", "en": "Tests"},
+            "sections": [{"id": "s", "title": {"zh": "节", "en": "S"}, "items": items}],
+        }
+    )
+
