@@ -218,12 +218,18 @@ def test_the_form_asks_only_what_applies_and_shows_problems_as_problems(client, 
     html = client.get(f"/inspections/{inspection_id}").get_data(as_text=True)
     assert 'id="item-met-01"' not in html and 'id="item-big-01"' not in html  # left out
     assert "本检查表有 2 个检查项不适用于本企业" in html
-    # The chosen problem answer carries the problem class (red, a cross instead of a tick).
-    assert '<button value="yes" class="p" aria-pressed="true">存在</button>' in html
+    # The chosen problem answer carries the problem class (red, a cross instead of a tick),
+    # and, on a decisive item, the class of an answer that fails the verdict; the good answer
+    # is the OK one ("All OK in this section" gives it).
+    assert '<button value="yes" class="p d" aria-pressed="true">存在</button>' in html
+    assert '<button value="no" class="g">不存在</button>' in html
+    # The verdict is at the top of the form at once.
+    assert 'id="verdict" role="status" data-result="fail"' in html
+    assert "<strong>存在重大事故隐患</strong>" in html
     # Sub-items are answered on their own cards under their item's heading.
     assert 'id="item-gen-03"' in html and 'id="item-gen-03-a"' in html
     # N/A beside a number input; line breaks and lists kept, raw HTML escaped.
-    assert 'class="num"' in html and '<button value="na">不适用</button>' in html
+    assert 'class="num"' in html and '<button value="na" class="n">不适用</button>' in html
     assert "<li>疏散通道</li>" in html and "&lt;b&gt;门&lt;/b&gt;" in html
     assert "<b>门</b>" not in html
     # The number from the source, and the legal basis one tap away.
@@ -273,3 +279,39 @@ def test_the_factory_page_shows_the_latest_verdict(client, inspection_id, world)
     html = client.get(f"/factories/{world.a.id}").get_data(as_text=True)
     banner = html[: html.index('id="inspections"')]
     assert "verdict-pass" in banner and "未发现重大事故隐患" in banner
+
+
+def test_answer_buttons_say_which_is_ok_a_problem_not_applicable_or_decisive():
+    """The form's script reads these classes: "All OK" gives the `g` answer, "does not apply"
+    the `n` one, and a chosen `d` answer fails the verdict at once."""
+    from inspect_app.inspections.views import answer_marks
+
+    checklist = load_checklist(REGULATION)
+    marks = {item.id: answer_marks(item) for item in checklist.items()}
+    assert marks["gen-01"] == {"yes": "p d", "no": "g", "na": "n"}  # a hazard, decisive
+    assert marks["gen-02"] == {"yes": "g", "no": "p", "na": "n"}
+    assert marks["pa-01"] == {"no": "g", "na": "n"}  # propose-action keeps its own colours
+    assert marks["ch-01"] == {"fixed": "g", "none": "p d", "no-machine": "n"}
+    assert marks["nu-01"] == {"na": "n"} and marks["tx-01"] == {"na": "n"}
+
+
+def test_the_form_gives_the_verdict_words_and_no_verdict_line_without_a_rule(
+    app, client, inspection_id, make_inspection
+):
+    html = client.get(f"/inspections/{inspection_id}").get_data(as_text=True)
+    assert 'data-result="pending"' in html and " hidden>" in html.split('id="verdict"')[1][:400]
+    assert 'data-fail="Major accident hazard present"' in html and "data-decisive" in html
+    other = make_inspection(checklist="score-module5", kind="score_visit")
+    assert 'id="verdict"' not in client.get(f"/inspections/{other}").get_data(as_text=True)
+
+
+def test_each_answers_reply_carries_the_verdict_the_form_shows(client, inspection_id):
+    """The form sends a section's answers one by one as single taps (the OK answer of each
+    item: for a hazard, "no"); each reply brings the verdict, which the form shows at once."""
+    replies = [put(client, inspection_id, item_id, "no") for item_id in ("gen-01", "gen-03-a")]
+    replies += [put(client, inspection_id, item_id, "yes") for item_id in ("gen-02",)]
+    assert all(reply.status_code == 200 for reply in replies)
+    assert replies[-1].json["scores"]["verdict"]["result"] == "pending"
+    decisive = put(client, inspection_id, "gen-03-b", "yes")
+    assert decisive.json["scores"]["verdict"]["result"] == "fail"
+    assert decisive.json["scores"]["verdict"]["decisive_problems"] == ["gen-03"]

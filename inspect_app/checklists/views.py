@@ -34,6 +34,12 @@ def markdown_filter(text: str | None):
     return text_html.render(text or "")
 
 
+@bp.app_template_filter("md_lean")
+def markdown_lean_filter(text: str | None):
+    """Checklist text as `md` does, but a single paragraph without its <p> (the form)."""
+    return text_html.render_lean(text or "")
+
+
 @bp.app_template_filter("md_heading")
 def markdown_heading_filter(text: str | None):
     """(first paragraph inline, the rest as blocks): a question shown as a heading."""

@@ -289,6 +289,7 @@ def show_inspection(inspection_id: int):
         previous=services.previous_answers(inspection),
         open_findings=services.open_findings_by_item(inspection),
         scores=services.live_scores(inspection),
+        verdict_words=verdict_words(checklist),
         areas=checklist.area_catalogue,
         numbers=item_numbers(checklist),
         profile=services.profile_of(inspection.factory),
@@ -315,6 +316,21 @@ def _asset_version() -> str:
     scripts."""
     stamps = [Path(current_app.static_folder, name).stat() for name in FORM_ASSETS]
     return format(hash(tuple((s.st_mtime_ns, s.st_size) for s in stamps)) & 0xFFFFFFFF, "x")
+
+
+def verdict_words(checklist) -> dict | None:
+    """The words of the checklist's verdict for the form's live verdict, and whether a
+    decisive problem fails it at once; None when the checklist gives no verdict."""
+    from ..checklists.schema import DEFAULT_FAIL, DEFAULT_PASS
+
+    rule = checklist.verdict_rule
+    if rule is None:
+        return None
+    return {
+        "fail": rule.fail_label or DEFAULT_FAIL,
+        "pass": rule.pass_label or DEFAULT_PASS,
+        "decisive": rule.fail_on_decisive,
+    }
 
 
 def _finding_data(finding) -> dict:
@@ -345,6 +361,37 @@ def rating_floor(item) -> dict | None:
         "likelihood": likelihood,
         "severity": severity,
     }
+
+
+@bp.app_template_filter()
+def compact_json(value):
+    """`tojson` without the spaces after commas and colons: the form's data is on every page
+    of the form (its weight counts on a tablet's 3G link)."""
+    from jinja2.utils import htmlsafe_json_dumps
+
+    return htmlsafe_json_dumps(
+        value, dumps=current_app.json.dumps, separators=(",", ":"), sort_keys=True
+    )
+
+
+@bp.app_template_global()
+def answer_marks(item) -> dict[str, str]:
+    """The classes of an item's answer buttons, for the form's looks and its script: `g` the
+    OK answer, `p` a problem (yes/no and choice: propose-action and compliance answers have
+    their own colours), `n` not applicable, `d` a problem that fails the verdict."""
+    kind = item.answer_kind
+    marks: dict[str, list[str]] = {}
+    for value, *_labels in kind.options():
+        found = marks.setdefault(value, [])
+        if kind.name in ("yes_no", "choice") and kind.needs_action(value):
+            found.append("p")
+        if value == kind.ok_value():
+            found.append("g")
+        if value == kind.not_applicable_value():
+            found.append("n")
+        if item.is_decisive_problem(value):
+            found.append("d")
+    return {value: " ".join(found) for value, found in marks.items() if found}
 
 
 @bp.app_template_global()

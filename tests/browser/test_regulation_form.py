@@ -1,7 +1,8 @@
 """A checklist that carries a regulation, on a portrait tablet (768×1024) in Chromium: only the
 items that apply to the factory are asked, a chosen problem answer looks like a problem (red,
 a cross), sub-items and "not applicable" beside a number are answered and saved, and a finding
-raised on a decisive item starts major at the item's risk floor."""
+raised on a decisive item starts major at the item's risk floor, showing the item's number and
+legal basis."""
 
 from __future__ import annotations
 
@@ -115,6 +116,10 @@ def test_a_regulation_checklist_on_a_portrait_tablet(app, live_server, browser, 
     assert page.locator("#fd-form input[name=grade][value=major]").is_checked()
     assert page.locator("#fd-form input[name=likelihood][value='2']").is_checked()
     assert page.locator("#fd-form input[name=severity][value='5']").is_checked()
+    # It names the item by its own number and shows its legal basis, read-only.
+    assert "第三条（一）" in page.locator("#fd-item").inner_text()
+    assert page.locator("#fd-refs").is_visible()
+    assert page.locator("#fd-refs li").all_inner_texts() == ["Criteria, Art. 3 (1)"]
     page.fill("#fd-title-in", "Contractor's crew not briefed")
     page.click("#fd-save")
     page.wait_for_selector("#save-state[data-state=saved]")
@@ -124,5 +129,14 @@ def test_a_regulation_checklist_on_a_portrait_tablet(app, live_server, browser, 
         ).one()
         assert (finding.grade.value, finding.risk_score) == ("major", 10)
         assert finding.reference == "Criteria, Art. 3 (1)"
+    # A sub-item's finding shows the sub-item's own references; a free finding none.
+    page.locator("#item-gen-03-b .addf").click()
+    assert page.locator("#fd-refs li").all_inner_texts() == ["B rule"]
+    page.click("#fd-cancel")
+    page.click("#add-free")
+    assert page.locator("#fd-refs").is_hidden()
+    page.click("#fd-cancel")
+    # The decisive problem answered above shows the verdict at the top, without a reload.
+    assert "Major accident hazard present" in page.locator("#verdict").inner_text()
     assert not errors, errors
     context.close()

@@ -350,3 +350,15 @@ def _one_section(*answers) -> str:
         }
     )
 
+
+# ------------------------------------------------------------------------------ text
+
+
+def test_the_forms_lean_text_drops_only_a_lone_paragraphs_tags() -> None:
+    from inspect_app.checklists.text import render, render_lean
+
+    assert render_lean("Keep *aisles* clear") == "Keep <em>aisles</em> clear"
+    assert render_lean("a <b>b</b>") == "a &lt;b&gt;b&lt;/b&gt;"  # still escaped
+    listed = "Check:\n- exits\n- doors"
+    assert render_lean(listed) == render(listed) and "<li>exits</li>" in render(listed)
+    assert not render("one").endswith("\n")

@@ -75,11 +75,17 @@
   $$(".fsec article", root).forEach(function (el) {
     // The controls that need the script are added by it (a lighter page).
     var tools = $(".tools", el);
+    var guide = $(".tools > details:not([lang]) > summary:empty", el);
+    if (guide) guide.textContent = T.why_how;
+    var otherLanguage = $(".tools > details[lang] > summary", el);
+    otherLanguage.textContent = otherLanguage.parentNode.lang === "en" ? "EN" : "中文";
     if (!$(".note", el)) tools.insertBefore(h("details", { class: "note" }, h("summary", { text: T.note })), tools.firstChild);
     tools.appendChild(h("button", { class: "addf", text: "+ " + T.add_finding }));
     // Issue 17: the photo rule is shown before the item is answered, with a camera button that
     // makes a finding (pre-filled from the item) with the photo in one step.
-    var ph = el.getAttribute("data-ph");
+    // Its photo rule, where it differs from its section's; "none": no photo rule.
+    var ph = el.getAttribute("data-ph") || el.parentNode.getAttribute("data-ph");
+    if (ph === "none") ph = null;
     if (ph) {
       var ans = $(".ans", el);
       ans.parentNode.insertBefore(h("div", { class: "ph-row" },
@@ -165,6 +171,8 @@
   }
 
   root.addEventListener("click", function (ev) {
+    var fill = ev.target.closest("[data-fill]");
+    if (fill) return fillSection(fill.closest(".fsec"), fill.getAttribute("data-fill"));
     var b = ev.target.closest(".ans button, .addf");
     var it = b && itemOf(b);
     if (!it) return;
@@ -245,15 +253,111 @@
       } else $(".sec-p", el).textContent = fmt(T.answered, { a: t[0], b: t[1] });
     });
     $("#progress-all").textContent = fmt(T.answered, { a: tally.all[0], b: tally.all[1] });
+    showVerdict();
   }
 
   // A problem answer: one that needs action (a "p" button; on a No / Yes / Priority or a
   // compliance item, yes, priority or not compliant). The page marks no more than that.
   function problem(it) {
     return $$('.ans [aria-pressed="true"]', it.el).some(function (b) {
-      return b.className === "p" || (/k3/.test(b.parentNode.className) && /^(yes|priority|not_compliant)$/.test(b.value));
+      return b.classList.contains("p") || (/k3/.test(b.parentNode.className) && /^(yes|priority|not_compliant)$/.test(b.value));
     });
   }
+
+  // -- the verdict, live (issue 14): a decisive problem answered on this device fails it at
+  // once, offline too; otherwise it is the server's, from its latest reply to an answer (a pass
+  // mark needs the percentage). Pending takes no room.
+
+  var verdictLine = $("#verdict");
+  var serverVerdict = verdictLine && verdictLine.getAttribute("data-result");
+
+  function showVerdict() {
+    if (!verdictLine) return;
+    var decisiveProblem = verdictLine.hasAttribute("data-decisive") && order.some(function (id) {
+      return !items[id].el.hidden && !!$('.ans .d[aria-pressed="true"]', items[id].el);
+    });
+    var result = decisiveProblem ? "fail" : serverVerdict;
+    verdictLine.hidden = result === "pending";
+    verdictLine.setAttribute("data-result", result);
+    verdictLine.className = "verdict verdict-" + result;
+    $(".verdict-sign", verdictLine).textContent = result === "fail" ? "‼" : "✓";
+    $("strong", verdictLine).textContent = verdictLine.getAttribute(result === "fail" ? "data-fail" : "data-pass");
+  }
+
+  // -- one tap for a whole section (issue 14): "All OK" gives each unanswered item its own OK
+  // answer (button class "g": for an item phrased as a hazard that is "No"), "does not apply"
+  // its "not applicable" ("n"). Answered items are never changed; items without such an
+  // answer are left, and the one confirmation says all of it. Sub-items are answered one by
+  // one like items. The answers go the way single taps go: the queue, offline too.
+
+  $$(".fsec", root).forEach(function (section) {
+    var heading = $("h2", section);
+    heading.appendChild(h("span", { class: "sec-p" })); // the section's progress (see refresh)
+    var row = h("div", { class: "sec-fill" });
+    [["ok", ".g", T.fill_ok], ["na", ".n", T.fill_na]].forEach(function (fill) {
+      if ($(".ans " + fill[1], section)) row.appendChild(h("button", { type: "button", class: "btn btn-secondary", "data-fill": fill[0], text: fill[2] }));
+    });
+    if (row.firstChild) section.insertBefore(row, heading.nextSibling);
+  });
+
+  function fillPlan(sectionId, fill) {
+    var plan = { answers: [], counts: {}, kept: 0, left: 0 };
+    order.forEach(function (id) {
+      var item = items[id];
+      if (item.section !== sectionId || item.el.hidden) return;
+      var button = $(".ans " + (fill === "ok" ? ".g" : ".n"), item.el);
+      if (item.value != null) plan.kept++;
+      else if (!button) plan.left++;
+      else {
+        plan.answers.push({ item: item, value: item.multi ? [button.value] : button.value });
+        plan.counts[button.textContent] = (plan.counts[button.textContent] || 0) + 1;
+      }
+    });
+    return plan;
+  }
+
+  function fillSection(section, fill) {
+    var sectionId = section.getAttribute("data-section");
+    var plan = fillPlan(sectionId, fill);
+    var title = $("h2", section).firstChild.textContent;
+    var lines = [];
+    Object.keys(plan.counts).forEach(function (label) { lines.push(fmt(T.fill_each, { answer: label, n: plan.counts[label] })); });
+    if (plan.kept) lines.push(fmt(T.fill_kept, { n: plan.kept }));
+    if (plan.left) lines.push(fmt(fill === "ok" ? T.fill_no_ok : T.fill_no_na, { n: plan.left }));
+    if (!plan.answers.length) return alert(T.fill_nothing + "\n" + lines.join("\n"));
+    if (!confirm(fmt(fill === "ok" ? T.fill_ok_ask : T.fill_na_ask, { section: title }) + "\n\n" + lines.join("\n"))) return;
+    busy();
+    var now = Date.now();
+    plan.answers.forEach(function (planned) {
+      planned.item.value = planned.value;
+      planned.item.at = now;
+      showValue(planned.item);
+      saveAnswer(planned.item, true);
+    });
+    refresh();
+  }
+
+  // -- long checklists on a portrait tablet or a phone (issue 14): "All sections" opens every
+  // section at once (chips of at most two lines, with their progress), and a section jumped to
+  // lands just below the sticky bar, whatever its height on this screen.
+
+  var sideBar = $(".fill-side");
+  var sectionNav = $("#secnav");
+  var menuButton = $("#secnav-menu");
+
+  function measureBar() {
+    if (!sectionNav.classList.contains("is-open")) root.style.setProperty("--bar", sideBar.offsetHeight + "px");
+  }
+  function openMenu(open) {
+    sectionNav.classList.toggle("is-open", open);
+    menuButton.setAttribute("aria-expanded", open);
+    measureBar();
+  }
+  menuButton.addEventListener("click", function () { openMenu(!sectionNav.classList.contains("is-open")); });
+  sectionNav.addEventListener("click", function (event) { if (event.target.closest("a")) openMenu(false); });
+  sectionNav.addEventListener("keydown", function (event) { if (event.key === "Escape") openMenu(false); });
+  if (window.ResizeObserver) new ResizeObserver(measureBar).observe(sideBar);
+  measureBar();
 
   // An answer that needs a photo, without a photographed finding yet, says so at once.
   var shot = {}; // item id → it has a finding with a photo (sent or queued)
@@ -472,6 +576,7 @@
     editing = { ref: ref, item_id: v.item_id || null, base: v, picks: [], removals: [] };
     $("#fd-title").textContent = ref ? T.edit_finding : T.new_finding;
     $("#fd-item").textContent = v.item_id ? fmt(T.for_item, { n: itemLabel(v.item_id) }) : T.free;
+    showReferences(v.item_id && items[v.item_id]);
     var el = fform.elements;
     ["title", "description", "location", "area"].forEach(function (k) { el[k].value = v[k] || ""; });
     $$("[type=radio]", fform).forEach(function (i) { i.checked = String(v[i.name]) === i.value; });
@@ -496,6 +601,16 @@
       v.severity = Number(it.el.getAttribute("data-s"));
     }
     return v;
+  }
+  // The item's legal basis in the dialog, read-only (issue 14): a sub-item's own references,
+  // else those of its item (the heading before its cards).
+  function showReferences(item) {
+    var list = $("#fd-refs ul");
+    var card = item && item.el;
+    if (card && !$(".refs", card)) while (card && card.classList.contains("sub")) card = card.previousElementSibling;
+    list.textContent = "";
+    (card ? $$(".refs li", card) : []).forEach(function (entry) { list.appendChild(h("li", { text: entry.textContent })); });
+    list.parentNode.hidden = !list.firstChild;
   }
   function itemTitle(it) {
     var head = $("h3", it.el).cloneNode(true);
@@ -738,6 +853,7 @@
       var body = Object.assign({}, e.payload, { sent_at: new Date().toISOString() });
       return Q.request("PUT", D.urls.answers + encodeURIComponent(e.item), body).then(function (o) {
         if (o.kind !== "ok") return o;
+        if (o.body.scores && o.body.scores.verdict) { serverVerdict = o.body.scores.verdict.result; showVerdict(); }
         Q.mine().forEach(function (x) { // refused earlier answers to this item are moot now
           if (x.item === e.item && x.status !== "pending" && x.seq < e.seq) Q.remove(x);
         });
