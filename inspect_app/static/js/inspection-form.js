@@ -273,10 +273,10 @@
 
   function showVerdict() {
     if (!verdictLine) return;
-    var decisiveProblem = verdictLine.hasAttribute("data-decisive") && order.some(function (id) {
+    var decisive = verdictLine.hasAttribute("data-decisive") && order.some(function (id) {
       return !items[id].el.hidden && !!$('.ans .d[aria-pressed="true"]', items[id].el);
     });
-    var result = decisiveProblem ? "fail" : serverVerdict;
+    var result = decisive ? "fail" : serverVerdict;
     verdictLine.hidden = result === "pending";
     verdictLine.setAttribute("data-result", result);
     verdictLine.className = "verdict verdict-" + result;
