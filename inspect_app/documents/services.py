@@ -235,16 +235,21 @@ def _validated(kind, content: dict) -> dict:
 # ---------------------------------------------------------------- issuing
 
 
-def issue(document: Document, *, by: User) -> Document:
-    """Give the draft its number and make it immutable; the document it corrects becomes
-    superseded. Concurrent issues are serialised on the sequence row (see DocumentSequence)."""
-    locked = db.session.scalar(
+def _locked(document_id: int) -> Document:
+    """The document, read again and locked for this transaction (PostgreSQL: FOR UPDATE)."""
+    return db.session.scalar(
         sa.select(Document)
         .options(lazyload("*"))
-        .where(Document.id == document.id)
+        .where(Document.id == document_id)
         .with_for_update(of=Document)
         .execution_options(populate_existing=True)
     )
+
+
+def issue(document: Document, *, by: User) -> Document:
+    """Give the draft its number and make it immutable; the document it corrects becomes
+    superseded. Concurrent issues are serialised on the sequence row (see DocumentSequence)."""
+    locked = _locked(document.id)
     _refuse_issued(locked)
     authority = authority_for(locked.inspection.factory)
     if authority is None:
@@ -263,13 +268,7 @@ def issue(document: Document, *, by: User) -> Document:
     locked.issued_at, locked.issued_by_id = utcnow(), by.id
     locked.content_hash = content_hash(locked)
     if locked.supersedes_id is not None:
-        old = db.session.scalar(
-            sa.select(Document)
-            .options(lazyload("*"))
-            .where(Document.id == locked.supersedes_id)
-            .with_for_update(of=Document)
-            .execution_options(populate_existing=True)
-        )
+        old = _locked(locked.supersedes_id)
         if old.status is not DocumentStatus.ISSUED:
             raise Conflict(
                 _("The document this corrects was already superseded."), code="not_correctable"

@@ -244,15 +244,8 @@ def blank_form(slug: str, number: int):
         answers={},
         previous={},
         open_findings={},
-        areas=checklist.area_catalogue,
-        numbers=item_numbers(checklist),
         profile=None,
-        sources=SOURCE_LABELS,
-        source_values=list(FindingSource),
-        grades=list(Grade),
-        kinds=KIND_LABELS,
-        risk_bands=current_app.config["RISK_BANDS"],
-        text_limits={"title": services.TITLE_MAX, **services.FINDING_TEXT_LIMITS},
+        **_form_page(checklist),
         form_findings=[],
         rendered_at=utcnow().isoformat() + "Z",
         asset_version=_asset_version(),
@@ -290,15 +283,8 @@ def show_inspection(inspection_id: int):
         open_findings=services.open_findings_by_item(inspection),
         scores=services.live_scores(inspection),
         verdict_words=verdict_words(checklist),
-        areas=checklist.area_catalogue,
-        numbers=item_numbers(checklist),
         profile=services.profile_of(inspection.factory),
-        sources=SOURCE_LABELS,
-        source_values=list(FindingSource),
-        grades=list(Grade),
-        kinds=KIND_LABELS,
-        risk_bands=current_app.config["RISK_BANDS"],
-        text_limits={"title": services.TITLE_MAX, **services.FINDING_TEXT_LIMITS},
+        **_form_page(checklist),
         form_findings=[_finding_data(f) for f in inspection.findings],
         rendered_at=utcnow().isoformat() + "Z",
         asset_version=_asset_version(),
@@ -392,6 +378,21 @@ def answer_marks(item) -> dict[str, str]:
         if item.is_decisive_problem(value):
             found.append("d")
     return {value: " ".join(found) for value, found in marks.items() if found}
+
+
+def _form_page(checklist) -> dict:
+    """What the tablet form's page needs of a checklist and the app, whichever inspection (or
+    none yet: the blank form) it is for."""
+    return {
+        "areas": checklist.area_catalogue,
+        "numbers": item_numbers(checklist),
+        "sources": SOURCE_LABELS,
+        "source_values": list(FindingSource),
+        "grades": list(Grade),
+        "kinds": KIND_LABELS,
+        "risk_bands": current_app.config["RISK_BANDS"],
+        "text_limits": {"title": services.TITLE_MAX, **services.FINDING_TEXT_LIMITS},
+    }
 
 
 @bp.app_template_global()
