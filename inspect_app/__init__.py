@@ -53,6 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
     cache.init_app(app)  # rendered charts: Redis shared by every server, or in-process
 
     _trust_proxies(app)
+    from .sessions import SessionInterface
+
+    app.session_interface = SessionInterface()  # the offline kit's refresh never writes it
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     import_models()
     _init_extensions(app)

@@ -209,8 +209,17 @@ function refresh(data) {
   return refreshing;
 }
 
+// Every request of a refresh says so (X-Inspect-Kit): the server then never writes the session
+// cookie in its answer, so a refresh still under way when the user signs in again cannot sign
+// them out (inspect_app/sessions.py). A page that sends to sign-in ends the refresh.
+var KIT_HEADERS = { "X-Inspect-Kit": "1" };
+
+function signedOut(response) {
+  return response.redirected && new URL(response.url).pathname === "/login";
+}
+
 function fill(cache, old, data) {
-  var opts = { credentials: "same-origin", cache: "no-store" };
+  var opts = { credentials: "same-origin", cache: "no-store", headers: KIT_HEADERS };
   return fetch(data.kit, opts).then(function (r) {
     if (!r.ok || r.redirected) throw new Error("kit " + r.status);
     return r.json();
@@ -218,7 +227,7 @@ function fill(cache, old, data) {
     var kept = [];
     var step = caches.open(ASSETS).then(function (assets) {
       return Promise.all(kit.assets.map(function (url) {
-        var request = new Request(url, { credentials: "same-origin" });
+        var request = new Request(url, { credentials: "same-origin", headers: KIT_HEADERS });
         return assets.match(request).then(function (hit) {
           return hit || fetch(request).then(function (response) {
             if (response.ok) return keepAsset(assets, request, response);
@@ -228,6 +237,7 @@ function fill(cache, old, data) {
     });
     kit.pages.forEach(function (url) {
       step = step.then(function () { return fetch(url, opts); }).then(function (response) {
+        if (signedOut(response)) throw new Error("signed out: the kit is refreshed after sign-in");
         if (!keepable(response, url)) return;
         kept.push(url);
         return keep(cache, url, response);
