@@ -69,9 +69,10 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:  # a worker finishing a job: stop it now
             self.process.kill()
+            self.process.wait(15)
         self.out.close()
 
 
