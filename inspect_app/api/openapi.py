@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 from werkzeug.routing import IntegerConverter, Rule
 
-from . import bp, openapi_legacy
+from . import bp
 from .contract import Contract, endpoint
 
 PREFIX = "/api/v1"
@@ -182,6 +182,8 @@ def _resolve(node: Any, mapping: dict) -> Any:
 def build_document(app) -> dict:
     """The whole document for `app`'s routes."""
     schemas = _Schemas()
+    from . import openapi_legacy  # it reads ERROR_TEXTS from here
+
     paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith(PREFIX + "/"):

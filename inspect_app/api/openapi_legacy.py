@@ -6,6 +6,8 @@ contract and uses this file only for routes that have none. Delete entries as ro
 
 from __future__ import annotations
 
+from .openapi import ERROR_TEXTS
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -15,23 +17,9 @@ def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-_ERROR_TEXTS = {
-    400: "Bad request: text no database holds (NUL, broken Unicode: `bad_text`) anywhere in "
-    "the request; for writes also not a JSON object, an unknown field (`unknown_fields`), a "
-    "missing `version`, or a CSRF failure (`csrf_failed`)",
-    401: "Not signed in",
-    403: "Role may not do this",
-    404: "Not found or outside the user's scope",
-    409: "Conflict: stale version or state",
-    413: "The upload is too large",
-    415: "Not a photo the app reads (`photo_not_an_image`, `photo_unsupported_format`)",
-    422: "Validation failed; `fields` says which",
-}
-
-
 def _errors(*codes: int) -> dict:
     """The error responses a route really gives (the fuzz test holds the API to them)."""
-    return {str(code): _json(_ref("Error"), _ERROR_TEXTS[code]) for code in codes}
+    return {str(code): _json(_ref("Error"), ERROR_TEXTS[code]) for code in codes}
 
 
 #: Every error response; prefer `_errors(...)` with the codes the route gives.
@@ -45,21 +33,6 @@ UPLOAD_ERRORS = _errors(400, 401, 403, 404, 409, 413, 415, 422)
 
 
 SCHEMAS: dict[str, dict] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message", "fields"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "fields": {"type": "object"},
-                },
-            }
-        },
-    },
     "Me": {
         "type": "object",
         "required": ["id", "username", "role"],
