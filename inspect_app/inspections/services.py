@@ -282,32 +282,9 @@ def _committee_members(ids, factory: Factory) -> list[User]:
     return members
 
 
-def start_inspection(
-    *,
-    by: User,
-    factory: Factory,
-    checklist: str,
-    kind: InspectionKind | str,
-    inspected_on: date | None = None,
-    inspector_ids=(),
-    committee_member_ids=(),
-    client_id: str | None = None,
-    checklist_version: int | None = None,
-) -> Inspection:
-    """Start a draft inspection on the latest version of a checklist (or on `checklist_version`
-    exactly, as a device that started it offline pinned it), pinned from now on. A replayed
-    `client_id` returns the inspection started with it."""
-    return start_inspection_once(
-        by=by,
-        factory=factory,
-        checklist=checklist,
-        kind=kind,
-        inspected_on=inspected_on,
-        inspector_ids=inspector_ids,
-        committee_member_ids=committee_member_ids,
-        client_id=client_id,
-        checklist_version=checklist_version,
-    )[0]
+def start_inspection(**arguments) -> Inspection:
+    """start_inspection_once, for callers that need not know whether it was made just now."""
+    return start_inspection_once(**arguments)[0]
 
 
 def start_inspection_once(
@@ -322,7 +299,9 @@ def start_inspection_once(
     client_id: str | None = None,
     checklist_version: int | None = None,
 ) -> tuple[Inspection, bool]:
-    """start_inspection, returning (inspection, created)."""
+    """Start a draft inspection on the latest version of a checklist (or on `checklist_version`
+    exactly, as a device that started it offline pinned it), pinned from now on; return
+    (inspection, created). A replayed `client_id` returns the inspection started with it."""
     client_id = clean_client_id(client_id)
     if existing := _replayed_start(by, client_id, factory=factory, checklist=checklist, kind=kind):
         return existing, False
