@@ -162,9 +162,17 @@ def needs_after_photo(action: Action) -> bool:
 
 
 def move(
-    action: Action, *, to: ActionStatus | str, by: User, note: str = "", at: datetime | None = None
+    action: Action,
+    *,
+    to: ActionStatus | str,
+    by: User,
+    note: str = "",
+    at: datetime | None = None,
+    client_id: str | None = None,
 ) -> Action:
-    """Move the action to another status as the table allows, and record it on the timeline."""
+    """Move the action to another status as the table allows, and record it on the timeline.
+    A move a device sends again under its `client_id` (its answer was lost on the way) that
+    finds the action already there was made by the first send: nothing more happens."""
     try:
         target = ActionStatus(to)
     except ValueError:
@@ -172,6 +180,8 @@ def move(
             _("Unknown status."),
             fields={"status": _("Choose one of: %(s)s.", s=", ".join(s.value for s in S))},
         ) from None
+    if client_id and action.status is target:
+        return action
     rule = MOVES.get((action.status, target))
     if rule is None or by.role not in rule.roles:
         allowed = allowed_moves(action, by)

@@ -293,12 +293,14 @@ def move(action_id: int):
     action = services.get_action_or_404(action_id, current_user)
     target = request.form.get("to", "")
     back = url_for("actions.show", action_id=action.id)
-    if request.form.get("client_id") and action.status.value == target:
-        # A move kept on a phone and sent again after its answer was lost: already made.
-        flash(_("“%(title)s” is now: %(status)s.", title=action.title, status=action.status.label))
-        return redirect(next_or(back))
     try:
-        services.move(action, to=target, by=current_user, note=request.form.get("note", ""))
+        services.move(
+            action,
+            to=target,
+            by=current_user,
+            note=request.form.get("note", ""),
+            client_id=request.form.get("client_id"),  # a phone's retry (outbox.js) is made once
+        )
     except DomainError as error:
         db.session.rollback()
         if request.form.get("next"):
